@@ -1,0 +1,2 @@
+//! hichat-bench (work in progress).
+fn main() {}

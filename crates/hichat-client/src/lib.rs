@@ -1,0 +1,1 @@
+//! hichat terminal client (work in progress).

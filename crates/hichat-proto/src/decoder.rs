@@ -1,0 +1,212 @@
+//! Framing: cutting a byte stream into IRC lines.
+//!
+//! The decoder works in two steps, like a frame codec: it looks for a line
+//! ending in what has been read so far, and only then takes the line out of
+//! the buffer. A partial line is not an error (`Ok(None)`): more bytes will
+//! come. Bytes are never interpreted here, so a multi-byte UTF-8 character
+//! split across two reads is simply reassembled in the buffer.
+//!
+//! The maximum length is enforced while the line is still incomplete, so an
+//! over-long line is never buffered whole: once the limit is passed, the
+//! decoder drops what it has and skips input up to the next line ending.
+
+use bytes::{Bytes, BytesMut};
+
+/// Longest message part of a line in bytes, including the CR LF
+/// (Modern IRC, "Message Format").
+pub const MAX_LINE_LEN: usize = 512;
+/// Longest tag section in bytes, including the leading `@` and the space
+/// after it (IRCv3 message-tags).
+pub const MAX_TAGS_LEN: usize = 8191;
+
+/// Why a line was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The line was longer than allowed. It has been (or is being) dropped.
+    #[error("input line too long")]
+    TooLong,
+}
+
+/// Splits a byte stream into lines ending in LF (an optional CR before it is
+/// removed). Lines are returned without their ending.
+#[derive(Debug, Clone)]
+pub struct LineDecoder {
+    /// Bytes of the buffer already searched for a line ending.
+    scanned: usize,
+    /// True while skipping the rest of an over-long line.
+    discarding: bool,
+    max_message: usize,
+    max_tags: usize,
+}
+
+impl Default for LineDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineDecoder {
+    /// A decoder with the standard limits ([`MAX_LINE_LEN`], [`MAX_TAGS_LEN`]).
+    pub fn new() -> Self {
+        Self::with_limits(MAX_LINE_LEN, MAX_TAGS_LEN)
+    }
+
+    /// A decoder allowing `max_message` bytes for the message part (with its
+    /// line ending) and `max_tags` bytes for the tag section.
+    pub fn with_limits(max_message: usize, max_tags: usize) -> Self {
+        Self { scanned: 0, discarding: false, max_message, max_tags }
+    }
+
+    /// Takes the next complete line out of `buf`.
+    ///
+    /// Returns `Ok(None)` when no complete line is buffered yet, and
+    /// `Err(TooLong)` once for each over-long line; call again after an error
+    /// to go on with the following lines.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, DecodeError> {
+        loop {
+            let newline = buf[self.scanned..].iter().position(|&b| b == b'\n');
+            match newline {
+                Some(i) => {
+                    let end = self.scanned + i;
+                    self.scanned = 0;
+                    let mut line = buf.split_to(end + 1);
+                    if self.discarding {
+                        // The tail of a line already reported as too long.
+                        self.discarding = false;
+                        continue;
+                    }
+                    line.truncate(end);
+                    if line.last() == Some(&b'\r') {
+                        line.truncate(end - 1);
+                    }
+                    if self.too_long(&line, true) {
+                        return Err(DecodeError::TooLong);
+                    }
+                    return Ok(Some(line.freeze()));
+                }
+                None => {
+                    self.scanned = buf.len();
+                    if self.discarding {
+                        buf.clear();
+                        self.scanned = 0;
+                        return Ok(None);
+                    }
+                    if self.too_long(buf, false) {
+                        buf.clear();
+                        self.scanned = 0;
+                        self.discarding = true;
+                        return Err(DecodeError::TooLong);
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Whether `line` (without its ending when `complete`) breaks a limit.
+    fn too_long(&self, line: &[u8], complete: bool) -> bool {
+        // The ending is counted in the message limit; an incomplete line has
+        // at least one more byte of it to come.
+        let ending = if complete { 2 } else { 1 };
+        if line.first() == Some(&b'@') {
+            match line.iter().position(|&b| b == b' ') {
+                Some(space) => space + 1 > self.max_tags || line.len() - space - 1 + ending > self.max_message,
+                None => line.len() > self.max_tags,
+            }
+        } else {
+            line.len() + ending > self.max_message
+        }
+    }
+
+    /// Number of bytes a connection should be ready to buffer for one line.
+    pub fn max_line(&self) -> usize {
+        self.max_message + self.max_tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[&[u8]]) -> Vec<Result<Vec<u8>, DecodeError>> {
+        let mut d = LineDecoder::new();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for chunk in input {
+            buf.extend_from_slice(chunk);
+            loop {
+                match d.decode(&mut buf) {
+                    Ok(Some(l)) => out.push(Ok(l.to_vec())),
+                    Ok(None) => break,
+                    Err(e) => out.push(Err(e)),
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn crlf_and_bare_lf() {
+        assert_eq!(
+            lines(&[b"NICK a\r\nUSER b\nPING x\r\n"]),
+            vec![Ok(b"NICK a".to_vec()), Ok(b"USER b".to_vec()), Ok(b"PING x".to_vec())]
+        );
+    }
+
+    #[test]
+    fn split_anywhere_including_inside_utf8() {
+        let line = "PRIVMSG #c :你好 🌍\r\n".as_bytes();
+        for cut in 0..line.len() {
+            let out = lines(&[&line[..cut], &line[cut..]]);
+            assert_eq!(out, vec![Ok(line[..line.len() - 2].to_vec())], "cut at {cut}");
+        }
+        let bytes: Vec<&[u8]> = line.chunks(1).collect();
+        assert_eq!(lines(&bytes), vec![Ok(line[..line.len() - 2].to_vec())]);
+    }
+
+    #[test]
+    fn partial_line_waits() {
+        assert_eq!(lines(&[b"PRIVMSG #c :hal"]), vec![]);
+    }
+
+    #[test]
+    fn over_long_line_reported_once_and_skipped() {
+        let long = vec![b'a'; 20_000];
+        let out = lines(&[b"PING 1\r\nPRIVMSG #c :", &long[..5000], &long[5000..], b"\r\nPING 2\r\n"]);
+        assert_eq!(out, vec![Ok(b"PING 1".to_vec()), Err(DecodeError::TooLong), Ok(b"PING 2".to_vec())]);
+    }
+
+    #[test]
+    fn over_long_complete_line_in_one_read() {
+        let mut input = b"PRIVMSG #c :".to_vec();
+        input.extend(vec![b'x'; 600]);
+        input.extend_from_slice(b"\r\nPING 2\r\n");
+        assert_eq!(lines(&[&input]), vec![Err(DecodeError::TooLong), Ok(b"PING 2".to_vec())]);
+    }
+
+    #[test]
+    fn exactly_512_with_crlf_is_accepted() {
+        let mut input = b"PRIVMSG #c :".to_vec();
+        input.extend(vec![b'x'; 510 - input.len()]);
+        assert_eq!(input.len(), 510);
+        let mut with_end = input.clone();
+        with_end.extend_from_slice(b"\r\n");
+        assert_eq!(lines(&[&with_end]), vec![Ok(input.clone())]);
+        input.push(b'x');
+        input.extend_from_slice(b"\r\n");
+        assert_eq!(lines(&[&input]), vec![Err(DecodeError::TooLong)]);
+    }
+
+    #[test]
+    fn tags_get_their_own_budget() {
+        let mut input = b"@".to_vec();
+        input.extend(vec![b'k'; 4000]);
+        input.extend_from_slice(b" PRIVMSG #c :hi\r\n");
+        assert_eq!(lines(&[&input]).len(), 1);
+        assert!(lines(&[&input])[0].is_ok());
+        let mut too_many = b"@".to_vec();
+        too_many.extend(vec![b'k'; 9000]);
+        too_many.extend_from_slice(b" PRIVMSG #c :hi\r\n");
+        assert_eq!(lines(&[&too_many]), vec![Err(DecodeError::TooLong)]);
+    }
+}
