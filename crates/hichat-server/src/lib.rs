@@ -1,1 +1,27 @@
-pub fn x() {}
+//! The hichat IRC server.
+//!
+//! Bytes arrive on a [`transport`], are cut into lines and parsed by
+//! `hichat-proto`, and reach the [`handlers`] with the [`state`] locked. A
+//! handler replies and fans messages out by pushing encoded bytes into
+//! clients' [`outbox`]es, which their connection tasks ([`conn`]) write.
+//!
+//! Start one with [`Server::new`] and [`Server::serve`], giving it listeners
+//! bound with [`Listener::bind`].
+
+pub mod caps;
+mod clock;
+pub mod config;
+pub mod conn;
+mod flood;
+mod handlers;
+mod isupport;
+pub mod listener;
+pub mod outbox;
+mod reply;
+pub mod server;
+pub mod state;
+pub mod transport;
+
+pub use config::{Config, ConfigError, DEFAULT_TOML};
+pub use listener::{BindError, Listener};
+pub use server::Server;

@@ -1,1 +1,22 @@
-fn main() {}
+//! `hichat`: the one user-facing binary. It parses the command line, sets up
+//! logging and signals, and hands over to the server or client crates; no
+//! chat logic lives here.
+
+mod cli;
+mod serve;
+
+use clap::Parser;
+use cli::{Cli, Command, ConfigCommand};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Config { command: ConfigCommand::Default } => {
+            print!("{}", hichat_server::DEFAULT_TOML);
+            ExitCode::SUCCESS
+        }
+        Command::Config { command: ConfigCommand::HashPassword } => serve::hash_password(),
+    }
+}

@@ -1,0 +1,272 @@
+//! The server's configuration: what `--config FILE` reads.
+//!
+//! Every field has a default, so an empty file (or no file) is a working
+//! server on 127.0.0.1:6666. [`DEFAULT_TOML`] is the commented file that
+//! `hichat config default` prints; a test checks that it parses to exactly
+//! [`Config::default`], so the two cannot drift apart.
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerSection,
+    pub limits: Limits,
+    pub flood: Flood,
+    /// Operator credentials for OPER.
+    #[serde(rename = "operator")]
+    pub operators: Vec<Operator>,
+}
+
+/// Names, listeners and the message of the day.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    /// The server's name, the source of its numerics.
+    pub name: String,
+    /// The network name (ISUPPORT NETWORK).
+    pub network: String,
+    /// Shown in WHOIS and LINKS-like replies.
+    pub description: String,
+    /// Addresses to listen on: `127.0.0.1:6666`, `[::1]:6666`, `unix:/path`.
+    pub listen: Vec<String>,
+    /// Where the store keeps its files.
+    pub data_dir: PathBuf,
+    /// The message of the day; several lines allowed.
+    pub motd: String,
+    /// A password every client must send with PASS; none when empty.
+    pub password: String,
+    /// ADMIN reply lines.
+    pub admin_location: String,
+    pub admin_email: String,
+}
+
+/// Limits on what one client may do or hold.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Bytes queued for a client that is not reading before it is
+    /// disconnected with "SendQ exceeded".
+    pub sendq_bytes: usize,
+    /// Unprocessed input bytes a client may have before "Excess Flood".
+    pub recvq_bytes: usize,
+    /// Connections at once from one IP address.
+    pub connections_per_ip: usize,
+    /// Addresses or networks exempt from `connections_per_ip`.
+    pub connections_exempt: Vec<IpNet>,
+    /// Channels one user may be in (CHANLIMIT).
+    pub channels_per_user: usize,
+    /// Targets in one PRIVMSG/NOTICE/JOIN/... (MAXTARGETS / TARGMAX).
+    pub targets_per_message: usize,
+    /// Entries in each of a channel's b, e and I lists (MAXLIST).
+    pub list_entries: usize,
+    pub nick_length: usize,
+    pub channel_length: usize,
+    pub topic_length: usize,
+    pub kick_length: usize,
+    pub away_length: usize,
+    /// Seconds of silence before the server sends PING.
+    pub ping_interval_secs: u64,
+    /// Seconds to wait for any reply to that PING before disconnecting.
+    pub ping_timeout_secs: u64,
+    /// Seconds a connection may take to register.
+    pub registration_timeout_secs: u64,
+    /// WHOWAS entries kept.
+    pub whowas_entries: usize,
+}
+
+/// Input flood control: a token bucket per client. Each command costs one
+/// token; when the bucket is empty the server stops reading from that
+/// client until tokens come back, so a flooder slows only itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Flood {
+    pub enabled: bool,
+    /// Commands a client may send at once after being quiet.
+    pub burst: u32,
+    /// Commands per second a client may keep up.
+    pub lines_per_second: u32,
+    /// Addresses or networks that flood control never applies to.
+    pub exempt: Vec<IpNet>,
+}
+
+/// One operator block: `OPER name password` grants operator status when the
+/// password matches the argon2 hash.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    pub name: String,
+    /// An argon2 PHC string (`$argon2id$...`), as `hichat config hash` prints.
+    pub password_hash: String,
+    /// `user@host` masks allowed to use this block; any when empty.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            name: "hichat.local".into(),
+            network: "hichat".into(),
+            description: "hichat chat server".into(),
+            listen: vec!["127.0.0.1:6666".into()],
+            data_dir: PathBuf::from("./hichat-data"),
+            motd: "Welcome to hichat. Type /join #hello to say hi.".into(),
+            password: String::new(),
+            admin_location: "hichat server".into(),
+            admin_email: "admin@localhost".into(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sendq_bytes: 1 << 20,
+            recvq_bytes: 16 << 10,
+            connections_per_ip: 64,
+            connections_exempt: Vec::new(),
+            channels_per_user: 50,
+            targets_per_message: 4,
+            list_entries: 100,
+            nick_length: 30,
+            channel_length: 64,
+            topic_length: 390,
+            kick_length: 390,
+            away_length: 390,
+            ping_interval_secs: 120,
+            ping_timeout_secs: 60,
+            registration_timeout_secs: 60,
+            whowas_entries: 1000,
+        }
+    }
+}
+
+impl Default for Flood {
+    fn default() -> Self {
+        Self { enabled: true, burst: 20, lines_per_second: 5, exempt: Vec::new() }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerSection::default(),
+            limits: Limits::default(),
+            flood: Flood::default(),
+            operators: Vec::new(),
+        }
+    }
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("bad config file {path}, line {line}: {message}")]
+    Parse { path: PathBuf, line: usize, message: String },
+    #[error("bad config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads and checks a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text).map_err(|(line, message)| match line {
+            Some(line) => ConfigError::Parse { path: path.to_owned(), line, message },
+            None => ConfigError::Invalid { path: path.to_owned(), message },
+        })
+    }
+
+    /// Parses TOML text; on error gives the 1-based line (when known) and
+    /// what is wrong.
+    pub fn parse(text: &str) -> Result<Config, (Option<usize>, String)> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            (line, e.message().to_owned())
+        })?;
+        config.check().map_err(|m| (None, m))?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: values that parse but make no sense.
+    fn check(&self) -> Result<(), String> {
+        if self.server.name.is_empty() || self.server.name.contains(' ') {
+            return Err("server.name must be a single word".into());
+        }
+        if self.server.network.is_empty() || self.server.network.contains(' ') {
+            return Err("server.network must be a single word".into());
+        }
+        if self.limits.sendq_bytes < 4096 {
+            return Err("limits.sendq_bytes must be at least 4096".into());
+        }
+        if self.limits.recvq_bytes < 1024 {
+            return Err("limits.recvq_bytes must be at least 1024".into());
+        }
+        if self.limits.nick_length == 0 || self.limits.nick_length > 200 {
+            return Err("limits.nick_length must be between 1 and 200".into());
+        }
+        if self.limits.channel_length < 2 || self.limits.channel_length > 200 {
+            return Err("limits.channel_length must be between 2 and 200".into());
+        }
+        if self.limits.targets_per_message == 0 {
+            return Err("limits.targets_per_message must be at least 1".into());
+        }
+        if self.flood.enabled && (self.flood.burst == 0 || self.flood.lines_per_second == 0) {
+            return Err("flood.burst and flood.lines_per_second must be at least 1".into());
+        }
+        for op in &self.operators {
+            if argon2::PasswordHash::new(&op.password_hash).is_err() {
+                return Err(format!("operator {:?}: password_hash is not an argon2 hash", op.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `ip` is in one of `nets`.
+    pub fn ip_in(nets: &[IpNet], ip: IpAddr) -> bool {
+        nets.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// The commented default configuration printed by `hichat config default`.
+pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_is_the_default_config() {
+        assert_eq!(Config::parse(DEFAULT_TOML).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn empty_file_is_default() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let (line, msg) = Config::parse("[server]\nname = \"x\"\nnope = 1\n").unwrap_err();
+        assert_eq!(line, Some(3));
+        assert!(msg.contains("unknown field"), "{msg}");
+        let (line, msg) = Config::parse("[limits]\nsendq_bytes = 10\n").unwrap_err();
+        assert_eq!(line, None);
+        assert!(msg.contains("sendq_bytes"), "{msg}");
+    }
+
+    #[test]
+    fn exempt_networks() {
+        let c = Config::parse("[flood]\nexempt = [\"127.0.0.0/8\", \"::1/128\"]\n").unwrap();
+        assert!(Config::ip_in(&c.flood.exempt, "127.3.4.5".parse().unwrap()));
+        assert!(!Config::ip_in(&c.flood.exempt, "10.0.0.1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,400 @@
+//! One task per connection: reading and handling lines, writing the send
+//! queue, timeouts and flood control.
+//!
+//! The task waits on whichever comes first: bytes to read, room to write,
+//! lines pushed to its [`Outbox`], a timer, or server shutdown. Lines are
+//! handled in batches under one lock of the state. Writes are coalesced: all
+//! that is queued is drained into one buffer and written with as few system
+//! calls as the socket allows. Nothing is buffered for an idle client.
+
+use crate::config::Config;
+use crate::flood::TokenBucket;
+use crate::handlers::{self, Ctx};
+use crate::outbox::Outbox;
+use crate::server::Server;
+use crate::state::client::{Client, ClientId};
+use crate::state::State;
+use crate::transport::Transport;
+use crate::{clock, reply};
+use bytes::{Buf, Bytes, BytesMut};
+use hichat_proto::{LineDecoder, Message, Numeric, ParseError};
+use std::collections::VecDeque;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where a connection comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Peer {
+    Ip(SocketAddr),
+    /// A Unix socket on this machine.
+    Local,
+}
+
+impl Peer {
+    fn ip(self) -> Option<IpAddr> {
+        match self {
+            Peer::Ip(a) => Some(a.ip()),
+            Peer::Local => None,
+        }
+    }
+
+    fn host(self) -> String {
+        match self {
+            Peer::Ip(a) => a.ip().to_string(),
+            Peer::Local => "localhost".into(),
+        }
+    }
+}
+
+/// How much to read at once.
+const READ_CHUNK: usize = 8 * 1024;
+/// How long a closing connection may take to flush before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Runs a connection to its end.
+pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
+    let config = &server.info.config;
+    let outbox = Arc::new(Outbox::new(config.limits.sendq_bytes));
+    let Some(id) = admit(&server, peer, &outbox) else {
+        let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
+        let _ = io.try_write(&msg.to_bytes());
+        tracing::info!(addr = %peer.host(), "connection refused: too many from this address");
+        return;
+    };
+    tracing::info!(id, addr = %peer.host(), "connection opened");
+    let now = Instant::now();
+    let exempt = |nets| peer.ip().is_some_and(|ip| Config::ip_in(nets, ip));
+    let flood_on = config.flood.enabled && !exempt(&config.flood.exempt);
+    let mut conn = Conn {
+        server: server.clone(),
+        id,
+        outbox,
+        decoder: LineDecoder::new(),
+        rbuf: BytesMut::new(),
+        wbuf: BytesMut::new(),
+        pending: VecDeque::new(),
+        bucket: TokenBucket::new(flood_on, config.flood.burst, config.flood.lines_per_second, now),
+        connected: now,
+        last_input: now,
+        ping_sent: None,
+        registered: false,
+        nick: "*".into(),
+        closing: None,
+        close_deadline: None,
+        bytes_in: 0,
+        bytes_out: 0,
+    };
+    let reason = conn.run(&io).await;
+    {
+        let mut state = server.state();
+        state.remove_client(id, &reason, &server.info.name);
+        state.reap(&server.info.name);
+        if let Some(ip) = peer.ip() {
+            release_ip(&mut state, ip);
+        }
+    }
+    tracing::info!(id, addr = %peer.host(), nick = %conn.nick, reason = %reason, bytes_in = conn.bytes_in, bytes_out = conn.bytes_out, "connection closed");
+}
+
+/// Adds the client to the state unless its address has too many connections.
+fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>) -> Option<ClientId> {
+    let limits = &server.info.config.limits;
+    let mut state = server.state();
+    if let Some(ip) = peer.ip() {
+        let count = state.per_ip.entry(ip).or_insert(0);
+        if *count >= limits.connections_per_ip && !Config::ip_in(&limits.connections_exempt, ip) {
+            if *count == 0 {
+                state.per_ip.remove(&ip);
+            }
+            return None;
+        }
+        *count += 1;
+    }
+    let id = state.next_id();
+    let client = Client::new(id, peer.host(), peer.ip(), outbox.clone(), clock::unix_now());
+    state.clients.insert(id, client);
+    Some(id)
+}
+
+fn release_ip(state: &mut State, ip: IpAddr) {
+    if let Some(count) = state.per_ip.get_mut(&ip) {
+        *count -= 1;
+        if *count == 0 {
+            state.per_ip.remove(&ip);
+        }
+    }
+}
+
+struct Conn {
+    server: Arc<Server>,
+    id: ClientId,
+    outbox: Arc<Outbox>,
+    decoder: LineDecoder,
+    /// Bytes read but not yet a whole line.
+    rbuf: BytesMut,
+    /// Bytes drained from the outbox, not yet written.
+    wbuf: BytesMut,
+    /// Whole lines waiting for flood-control tokens.
+    pending: VecDeque<Bytes>,
+    bucket: TokenBucket,
+    connected: Instant,
+    last_input: Instant,
+    /// When the server's keep-alive PING went out, if it is unanswered.
+    ping_sent: Option<Instant>,
+    registered: bool,
+    /// The nick as of the last command, for the log.
+    nick: String,
+    /// Set once the outbox is closed: the reason the connection ends.
+    closing: Option<String>,
+    close_deadline: Option<Instant>,
+    bytes_in: u64,
+    bytes_out: u64,
+}
+
+impl Conn {
+    /// The main loop; returns why the connection ended.
+    async fn run<T: Transport>(&mut self, io: &T) -> String {
+        let mut shutdown = self.server.shutdown_signal();
+        let mut shutting_down = false;
+        loop {
+            if let Some(reason) = &self.closing {
+                if self.wbuf.is_empty() {
+                    return reason.clone();
+                }
+            }
+            let now = Instant::now();
+            let throttle = if self.pending.is_empty() { None } else { Some(self.bucket.wait(now)) };
+            let can_read = self.closing.is_none() && self.pending.is_empty();
+            let timer = self.next_timer();
+            tokio::select! {
+                biased;
+                _ = shutdown.changed(), if !shutting_down => {
+                    shutting_down = true;
+                    let error = Message::new("ERROR", ["Server shutting down"]);
+                    self.outbox.close("Server shutting down", Some(error.to_bytes()));
+                }
+                ready = io.writable(), if !self.wbuf.is_empty() => {
+                    if let Err(e) = ready.and_then(|_| self.write_some(io)) {
+                        return format!("Write error: {e}");
+                    }
+                }
+                _ = self.outbox.notified(), if self.wbuf.is_empty() && self.closing.is_none() => {
+                    self.closing = self.outbox.drain_into(&mut self.wbuf);
+                    if self.closing.is_some() {
+                        self.close_deadline = Some(Instant::now() + CLOSE_GRACE);
+                    }
+                    // Most of the time the socket has room: write at once.
+                    if let Err(e) = self.write_some(io) {
+                        return format!("Write error: {e}");
+                    }
+                }
+                ready = io.readable(), if can_read => {
+                    match ready.and_then(|_| self.read_some(io)) {
+                        Ok(true) => self.handle_input().await,
+                        Ok(false) => {}
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                            self.end("Connection closed");
+                        }
+                        Err(e) => self.end(&format!("Read error: {e}")),
+                    }
+                }
+                _ = tokio::time::sleep(throttle.unwrap_or_default()), if throttle.is_some() => {
+                    self.handle_input().await;
+                }
+                _ = tokio::time::sleep_until(timer.into()) => self.on_timer(),
+            }
+            if self.closing.is_some() && self.close_deadline.is_some_and(|d| Instant::now() >= d) {
+                return self.closing.clone().unwrap_or_default();
+            }
+        }
+    }
+
+    /// Reads what is there. Returns whether new bytes arrived; an end of
+    /// stream is `UnexpectedEof`.
+    fn read_some<T: Transport>(&mut self, io: &T) -> io::Result<bool> {
+        self.rbuf.reserve(READ_CHUNK);
+        match io.try_read_buf(&mut self.rbuf) {
+            Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                self.bytes_in += n as u64;
+                self.last_input = Instant::now();
+                self.ping_sent = None;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write_some<T: Transport>(&mut self, io: &T) -> io::Result<()> {
+        while !self.wbuf.is_empty() {
+            match io.try_write(&self.wbuf) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.bytes_out += n as u64;
+                    self.wbuf.advance(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.wbuf.is_empty() && self.wbuf.capacity() > 0 {
+            // Give the memory back while there is nothing to send.
+            self.wbuf = BytesMut::new();
+        }
+        Ok(())
+    }
+
+    /// Cuts what was read into lines and handles as many as flood control
+    /// allows, under one lock of the state.
+    async fn handle_input(&mut self) {
+        let recvq = self.server.info.config.limits.recvq_bytes;
+        loop {
+            match self.decoder.decode(&mut self.rbuf) {
+                Ok(Some(line)) => self.pending.push_back(line),
+                Ok(None) => break,
+                Err(_) => self.pending.push_back(Bytes::from_static(TOO_LONG)),
+            }
+        }
+        if self.rbuf.is_empty() {
+            self.rbuf = BytesMut::new();
+        } else if self.rbuf.len() > recvq {
+            self.end("Excess Flood");
+            return;
+        }
+        while let Some(oper) = self.handle_pending() {
+            // OPER's password check is slow: do it without the lock.
+            let verified = verify_oper(&self.server, &oper).await;
+            let mut state = self.server.state();
+            let mut ctx = Ctx { info: &self.server.info, state: &mut state, id: self.id, oper_verified: verified };
+            if ctx.state.clients.contains_key(&self.id) {
+                handlers::dispatch(&mut ctx, &oper);
+            }
+            state.reap(&self.server.info.name);
+        }
+    }
+
+    /// Handles pending lines until tokens run out or an OPER needs the
+    /// password check, which is returned.
+    fn handle_pending(&mut self) -> Option<Message> {
+        let now = Instant::now();
+        let mut state = self.server.state();
+        let mut oper = None;
+        while !self.pending.is_empty() {
+            if !self.bucket.take(now) {
+                break;
+            }
+            let line = self.pending.pop_front().expect("not empty");
+            if !state.clients.contains_key(&self.id) {
+                self.pending.clear();
+                break;
+            }
+            let mut ctx = Ctx { info: &self.server.info, state: &mut state, id: self.id, oper_verified: None };
+            match parse_line(&line) {
+                Ok(None) => {}
+                Ok(Some(msg)) if msg.verb() == "OPER" && msg.params.len() >= 2 => {
+                    oper = Some(msg);
+                    break;
+                }
+                Ok(Some(msg)) => handlers::dispatch(&mut ctx, &msg),
+                Err(e) => e.send_to(&mut ctx),
+            }
+        }
+        if let Some(c) = state.client(self.id) {
+            self.registered = c.registered;
+            if c.nick != self.nick {
+                self.nick.clone_from(&c.nick);
+            }
+        }
+        state.reap(&self.server.info.name);
+        oper
+    }
+
+    /// When the next timeout check is due.
+    fn next_timer(&self) -> Instant {
+        let limits = &self.server.info.config.limits;
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut next = far;
+        if let Some(d) = self.close_deadline {
+            next = next.min(d);
+        }
+        if !self.registered {
+            next = next.min(self.connected + Duration::from_secs(limits.registration_timeout_secs));
+        }
+        next.min(match self.ping_sent {
+            Some(sent) => sent + Duration::from_secs(limits.ping_timeout_secs),
+            None => self.last_input + Duration::from_secs(limits.ping_interval_secs),
+        })
+    }
+
+    fn on_timer(&mut self) {
+        let limits = &self.server.info.config.limits;
+        let now = Instant::now();
+        if !self.registered && now >= self.connected + Duration::from_secs(limits.registration_timeout_secs) {
+            self.end("Registration timed out");
+            return;
+        }
+        match self.ping_sent {
+            Some(sent) if now >= sent + Duration::from_secs(limits.ping_timeout_secs) => {
+                let secs = now.duration_since(self.last_input).as_secs();
+                self.end(&format!("Ping timeout: {secs} seconds"));
+            }
+            None if now >= self.last_input + Duration::from_secs(limits.ping_interval_secs) => {
+                self.ping_sent = Some(now);
+                let ping = Message::new("PING", [self.server.info.name.as_str()]);
+                self.server.state().send(self.id, &ping);
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the connection: removes the client (peers see QUIT) and closes
+    /// the outbox, which the loop then flushes.
+    fn end(&mut self, reason: &str) {
+        let mut state = self.server.state();
+        state.remove_client(self.id, reason, &self.server.info.name);
+        state.reap(&self.server.info.name);
+        drop(state);
+        // If the client was already removed, make sure the loop still ends.
+        self.outbox.close(reason, None);
+    }
+}
+
+/// Stands in the pending queue for a line that was too long.
+const TOO_LONG: &[u8] = b"\0too-long";
+
+/// Parses one line; `Ok(None)` for a line to ignore, `Err` for a line to
+/// refuse with a reply.
+fn parse_line(line: &[u8]) -> Result<Option<Message>, reply::HandlerError> {
+    if line == TOO_LONG {
+        return Err(reply::HandlerError::numeric(Numeric::ErrInputTooLong, Vec::<String>::new()));
+    }
+    match Message::parse_bytes(line) {
+        Ok(msg) => Ok(Some(msg)),
+        Err(ParseError::Empty) => Ok(None),
+        Err(ParseError::InvalidUtf8) => Err(reply::HandlerError::Fail {
+            command: "*".into(),
+            code: "INVALID_UTF8",
+            context: Vec::new(),
+            text: "Message rejected, your IRC software MUST use UTF-8 encoding on this network".into(),
+        }),
+        Err(e) => Err(reply::HandlerError::Fail {
+            command: "*".into(),
+            code: "INVALID_MESSAGE",
+            context: Vec::new(),
+            text: format!("Message rejected: {e}"),
+        }),
+    }
+}
+
+/// Checks an OPER attempt's password on a blocking thread. Returns the
+/// operator name when it matches.
+async fn verify_oper(server: &Arc<Server>, msg: &Message) -> Option<String> {
+    let name = msg.param(0).to_owned();
+    let password = msg.param(1).to_owned();
+    let op = server.info.config.operators.iter().find(|o| o.name == name)?.clone();
+    let ok = tokio::task::spawn_blocking(move || handlers::verify_oper_password(&op, &password)).await.ok()?;
+    ok.then_some(name)
+}

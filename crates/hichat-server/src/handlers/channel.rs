@@ -1,0 +1,299 @@
+//! Channel membership and information: JOIN, PART, TOPIC, NAMES, LIST,
+//! KICK, INVITE.
+
+use super::Ctx;
+use crate::caps::Cap;
+use crate::clock::unix_now;
+use crate::reply::{HandlerError, HandlerResult};
+use crate::state::channel::Topic;
+use hichat_proto::{casemap, ChannelName, JoinTarget, Message, Numeric};
+
+/// JOIN #a,#b [keys]: each channel is tried on its own.
+pub fn join(ctx: &mut Ctx<'_>, targets: Vec<JoinTarget>) -> HandlerResult {
+    ctx.check_targets(targets.len())?;
+    for target in targets {
+        if let Err(e) = join_one(ctx, &target) {
+            e.send_to(ctx);
+        }
+    }
+    Ok(())
+}
+
+fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
+    let max = ctx.info.config.limits.channel_length;
+    let name = ChannelName::parse(&target.channel, max)
+        .map_err(|_| HandlerError::numeric(Numeric::ErrBadChanMask, [target.channel.as_str()]))?;
+    let key = casemap::fold(name.as_str());
+    let id = ctx.id;
+    let me = ctx.me();
+    if me.channels.contains(&key) {
+        return Ok(());
+    }
+    if me.channels.len() >= ctx.info.config.limits.channels_per_user {
+        return Err(HandlerError::numeric(Numeric::ErrTooManyChannels, [name.as_str()]));
+    }
+    if let Some(chan) = ctx.state.channels.get(&key) {
+        let invited = me.invites.contains(&key);
+        let prefix = &me.prefix;
+        if chan.modes.key.as_ref().is_some_and(|k| Some(k) != target.key.as_ref()) {
+            return Err(HandlerError::numeric(Numeric::ErrBadChannelKey, [chan.name.as_str()]));
+        }
+        if chan.modes.invite_only && !invited && !chan.is_invex(prefix) {
+            return Err(HandlerError::numeric(Numeric::ErrInviteOnlyChan, [chan.name.as_str()]));
+        }
+        if chan.is_banned(prefix) && !invited {
+            return Err(HandlerError::numeric(Numeric::ErrBannedFromChan, [chan.name.as_str()]));
+        }
+        if chan.modes.limit.is_some_and(|l| chan.members.len() >= l) && !invited {
+            return Err(HandlerError::numeric(Numeric::ErrChannelIsFull, [chan.name.as_str()]));
+        }
+    }
+    ctx.state.add_member(id, name.as_str(), unix_now());
+    let display = ctx.state.channels[&key].name.clone();
+    let msg = Message::new("JOIN", [display.as_str()]).with_source(ctx.me().prefix.clone());
+    ctx.state.send_to_channel(&key, &msg, None);
+    if let Some(topic) = ctx.state.channels[&key].topic.clone() {
+        send_topic(ctx, &display, &topic);
+    }
+    send_names(ctx, &key);
+    Ok(())
+}
+
+/// JOIN 0: leave every channel.
+pub fn join_zero(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let channels: Vec<String> = ctx.me().channels.clone();
+    for key in channels {
+        part_one(ctx, &key, None);
+    }
+    Ok(())
+}
+
+pub fn part(ctx: &mut Ctx<'_>, channels: &[String], reason: Option<&str>) -> HandlerResult {
+    ctx.check_targets(channels.len())?;
+    for name in channels {
+        let key = casemap::fold(name);
+        if !ctx.state.channels.contains_key(&key) {
+            ctx.numeric(Numeric::ErrNoSuchChannel, &[name]);
+        } else if !ctx.me().channels.contains(&key) {
+            ctx.numeric(Numeric::ErrNotOnChannel, &[name]);
+        } else {
+            part_one(ctx, &key, reason);
+        }
+    }
+    Ok(())
+}
+
+fn part_one(ctx: &mut Ctx<'_>, key: &str, reason: Option<&str>) {
+    let Some(chan) = ctx.state.channels.get(key) else { return };
+    let mut params = vec![chan.name.clone()];
+    params.extend(reason.map(str::to_owned));
+    let msg = Message::new("PART", params).with_source(ctx.me().prefix.clone());
+    ctx.state.send_to_channel(key, &msg, None);
+    ctx.state.remove_member(ctx.id, key);
+}
+
+/// TOPIC #chan [text]: show or set.
+pub fn topic(ctx: &mut Ctx<'_>, name: &str, text: Option<String>) -> HandlerResult {
+    let key = casemap::fold(name);
+    let id = ctx.id;
+    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    let display = chan.name.clone();
+    let member = chan.is_member(id);
+    let Some(text) = text else {
+        if chan.modes.secret && !member {
+            return Err(HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]));
+        }
+        match chan.topic.clone() {
+            Some(topic) => send_topic(ctx, &display, &topic),
+            None => ctx.numeric(Numeric::RplNoTopic, &[&display]),
+        }
+        return Ok(());
+    };
+    if !member {
+        return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [display]));
+    }
+    if chan.modes.topic_locked && !chan.is_op(id) {
+        return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
+    }
+    let text: String = truncate(&text, ctx.info.config.limits.topic_length).to_owned();
+    let setter = ctx.me().prefix.clone();
+    let chan = ctx.state.channels.get_mut(&key).expect("checked above");
+    chan.topic = (!text.is_empty()).then(|| Topic { text: text.clone(), setter: setter.clone(), time: unix_now() });
+    let msg = Message::new("TOPIC", [display, text]).with_source(setter);
+    ctx.state.send_to_channel(&key, &msg, None);
+    Ok(())
+}
+
+fn send_topic(ctx: &mut Ctx<'_>, display: &str, topic: &Topic) {
+    ctx.numeric_text(Numeric::RplTopic, &[display], &topic.text);
+    ctx.numeric(Numeric::RplTopicWhoTime, &[display, &topic.setter, &topic.time.to_string()]);
+}
+
+/// NAMES [#chan]: members with their prefixes.
+pub fn names(ctx: &mut Ctx<'_>, channels: &[String]) -> HandlerResult {
+    let Some(name) = channels.first() else {
+        ctx.numeric(Numeric::RplEndOfNames, &["*"]);
+        return Ok(());
+    };
+    let key = casemap::fold(name);
+    let visible = ctx.state.channels.get(&key).is_some_and(|c| !c.modes.secret || c.is_member(ctx.id));
+    if visible {
+        send_names(ctx, &key);
+    } else {
+        ctx.numeric(Numeric::RplEndOfNames, &[name]);
+    }
+    Ok(())
+}
+
+/// Sends 353 lines (split to fit 512 bytes) and 366 for a channel.
+pub fn send_names(ctx: &mut Ctx<'_>, key: &str) {
+    let caps = ctx.me().caps;
+    let multi = caps.has(Cap::MultiPrefix);
+    let long = caps.has(Cap::UserhostInNames);
+    let Some(chan) = ctx.state.channels.get(key) else { return };
+    let symbol = if chan.modes.secret { "@" } else { "=" };
+    let display = chan.name.clone();
+    let mut entries: Vec<String> = chan
+        .members
+        .iter()
+        .filter_map(|(id, m)| {
+            let c = ctx.state.clients.get(id)?;
+            let who = if long { &c.prefix } else { &c.nick };
+            Some(format!("{}{}", m.prefixes.symbols(multi), who))
+        })
+        .collect();
+    entries.sort_unstable();
+    // Room for ":server 353 nick = #chan :" and CR LF in 512 bytes.
+    let overhead = ctx.info.name.len() + ctx.me().nick.len() + display.len() + 20;
+    let budget = 510 - overhead.min(400);
+    let mut line = String::new();
+    for entry in entries {
+        if !line.is_empty() && line.len() + 1 + entry.len() > budget {
+            ctx.numeric_text(Numeric::RplNamReply, &[symbol, &display], &line);
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&entry);
+    }
+    if !line.is_empty() {
+        ctx.numeric_text(Numeric::RplNamReply, &[symbol, &display], &line);
+    }
+    ctx.numeric(Numeric::RplEndOfNames, &[&display]);
+}
+
+/// LIST [#chans] [>n|<n]: channels with member counts and topics.
+pub fn list(ctx: &mut Ctx<'_>, channels: &[String], filters: &[String]) -> HandlerResult {
+    let id = ctx.id;
+    let wanted: Vec<String> = channels.iter().map(|c| casemap::fold(c)).collect();
+    let mut min = 0usize;
+    let mut max = usize::MAX;
+    for f in filters {
+        if let Some(n) = f.strip_prefix('>').and_then(|n| n.parse::<usize>().ok()) {
+            min = min.max(n + 1);
+        } else if let Some(n) = f.strip_prefix('<').and_then(|n| n.parse::<usize>().ok()) {
+            max = max.min(n.saturating_sub(1));
+        }
+    }
+    let mut rows: Vec<(String, usize, String)> = ctx
+        .state
+        .channels
+        .iter()
+        .filter(|(key, _)| wanted.is_empty() || wanted.contains(key))
+        .filter(|(_, c)| !c.modes.secret || c.is_member(id))
+        .filter(|(_, c)| (min..=max).contains(&c.members.len()))
+        .map(|(_, c)| (c.name.clone(), c.members.len(), c.topic.as_ref().map(|t| t.text.clone()).unwrap_or_default()))
+        .collect();
+    rows.sort();
+    ctx.numeric(Numeric::RplListStart, &["Channel"]);
+    for (name, count, topic) in rows {
+        ctx.numeric_text(Numeric::RplList, &[&name, &count.to_string()], &topic);
+    }
+    ctx.numeric(Numeric::RplListEnd, &[]);
+    Ok(())
+}
+
+/// KICK #chan nick[,nick] [reason].
+pub fn kick(ctx: &mut Ctx<'_>, name: &str, users: &[String], reason: Option<String>) -> HandlerResult {
+    ctx.check_targets(users.len())?;
+    let key = casemap::fold(name);
+    let id = ctx.id;
+    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    let display = chan.name.clone();
+    if !chan.is_member(id) {
+        return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [display]));
+    }
+    if !chan.is_op(id) {
+        return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
+    }
+    let reason = reason.unwrap_or_else(|| ctx.me().nick.clone());
+    let reason = truncate(&reason, ctx.info.config.limits.kick_length).to_owned();
+    for nick in users {
+        let target = ctx.state.find_nick(nick).map(|c| (c.id, c.nick.clone()));
+        let Some((target, target_nick)) = target.filter(|(t, _)| ctx.state.channels[&key].is_member(*t)) else {
+            ctx.numeric(Numeric::ErrUserNotInChannel, &[nick, &display]);
+            continue;
+        };
+        let msg = Message::new("KICK", [display.as_str(), &target_nick, &reason]).with_source(ctx.me().prefix.clone());
+        ctx.state.send_to_channel(&key, &msg, None);
+        ctx.state.remove_member(target, &key);
+        if !ctx.state.channels.contains_key(&key) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// INVITE nick #chan, or INVITE alone to list one's invitations.
+pub fn invite(ctx: &mut Ctx<'_>, target: Option<(String, String)>) -> HandlerResult {
+    let Some((nick, name)) = target else {
+        let invites = ctx.me().invites.clone();
+        for key in invites {
+            if let Some(display) = ctx.state.channels.get(&key).map(|c| c.name.clone()) {
+                ctx.numeric(Numeric::RplInviteList, &[&display]);
+            }
+        }
+        ctx.numeric(Numeric::RplEndOfInviteList, &[]);
+        return Ok(());
+    };
+    let key = casemap::fold(&name);
+    let id = ctx.id;
+    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [&name]))?;
+    let display = chan.name.clone();
+    if !chan.is_member(id) {
+        return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [display]));
+    }
+    if chan.modes.invite_only && !chan.is_op(id) {
+        return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
+    }
+    let target = ctx.state.find_nick(&nick).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [&nick]))?;
+    let (target_id, target_nick, away) = (target.id, target.nick.clone(), target.away.clone());
+    if chan.is_member(target_id) {
+        return Err(HandlerError::numeric(Numeric::ErrUserOnChannel, [target_nick, display]));
+    }
+    if let Some(t) = ctx.state.client_mut(target_id) {
+        if !t.invites.contains(&key) {
+            t.invites.push(key.clone());
+        }
+    }
+    ctx.numeric(Numeric::RplInviting, &[&target_nick, &display]);
+    if let Some(away) = away {
+        ctx.numeric_text(Numeric::RplAway, &[&target_nick], &away);
+    }
+    let msg = Message::new("INVITE", [target_nick.as_str(), &display]).with_source(ctx.me().prefix.clone());
+    ctx.state.send(target_id, &msg);
+    Ok(())
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

@@ -1,0 +1,160 @@
+//! Command handlers, one module per command family, and the dispatcher.
+//!
+//! [`dispatch`] looks the command up in [`RULES`] (may it come before
+//! registration? does it need operator status?), enforces that, and calls the
+//! family's handler with a [`Ctx`]. Handlers run with the state locked and
+//! never await; an error they return becomes a numeric reply here.
+
+mod channel;
+mod info;
+mod message;
+mod mode;
+mod oper;
+mod query;
+mod registration;
+
+use crate::reply::{HandlerError, HandlerResult};
+use crate::server::ServerInfo;
+use crate::state::client::{Client, ClientId};
+use crate::state::State;
+use hichat_proto::{Command, Message, Numeric};
+
+pub use oper::verify_password as verify_oper_password;
+
+/// Everything a handler may touch while it runs.
+pub struct Ctx<'a> {
+    pub info: &'a ServerInfo,
+    pub state: &'a mut State,
+    /// The client whose command this is.
+    pub id: ClientId,
+    /// For OPER: the operator block whose password was verified before the
+    /// lock was taken (hashing is too slow to do under it).
+    pub oper_verified: Option<String>,
+}
+
+impl Ctx<'_> {
+    /// The client running the command. It exists for as long as its command
+    /// runs: only its own connection task removes it outside a command.
+    pub fn me(&self) -> &Client {
+        &self.state.clients[&self.id]
+    }
+
+    pub fn me_mut(&mut self) -> &mut Client {
+        self.state.clients.get_mut(&self.id).expect("the running client is in the state")
+    }
+
+    /// A message whose source is this server.
+    pub fn server_message<S: Into<String>>(&self, command: &str, params: impl IntoIterator<Item = S>) -> Message {
+        Message::new(command, params).with_source(self.info.name.clone())
+    }
+
+    /// Sends `:server NNN <nick> args... :<standard text>` to the client;
+    /// the standard text is left out when the numeric has none.
+    pub fn numeric(&mut self, n: Numeric, args: &[&str]) {
+        self.numeric_text(n, args, n.text());
+    }
+
+    /// Like [`Ctx::numeric`] with a given last parameter (left out if empty).
+    pub fn numeric_text(&mut self, n: Numeric, args: &[&str], text: &str) {
+        let msg = crate::reply::numeric(&self.info.name, &self.me().nick, n, args, text);
+        self.state.send(self.id, &msg);
+    }
+
+    /// Sends a message to the client itself.
+    pub fn send(&mut self, msg: &Message) {
+        self.state.send(self.id, msg);
+    }
+
+    /// Checks a list of targets against TARGMAX.
+    pub fn check_targets(&self, n: usize) -> HandlerResult {
+        if n > self.info.config.limits.targets_per_message {
+            return Err(HandlerError::numeric(Numeric::ErrTooManyTargets, ["*"]));
+        }
+        Ok(())
+    }
+}
+
+/// Per-command rules, enforced by the dispatcher.
+struct Rule {
+    verb: &'static str,
+    /// Allowed before registration completes.
+    before_registration: bool,
+    /// Needs IRC operator status.
+    oper: bool,
+}
+
+const fn rule(verb: &'static str, before_registration: bool, oper: bool) -> Rule {
+    Rule { verb, before_registration, oper }
+}
+
+/// Commands allowed before registration, and those needing operator status.
+/// Every other command needs registration and nothing more.
+const RULES: &[Rule] = &[
+    rule("CAP", true, false),
+    rule("PASS", true, false),
+    rule("NICK", true, false),
+    rule("USER", true, false),
+    rule("PING", true, false),
+    rule("PONG", true, false),
+    rule("QUIT", true, false),
+    rule("KILL", false, true),
+    rule("WALLOPS", false, true),
+];
+
+/// Runs one parsed message from client `ctx.id`.
+pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
+    let result = match Command::from_message(msg) {
+        Ok(cmd) => run(ctx, cmd),
+        Err(e) => Err(HandlerError::from_command_error(e, ctx.me().registered)),
+    };
+    if let Err(e) = result {
+        e.send_to(ctx);
+    }
+}
+
+fn run(ctx: &mut Ctx<'_>, cmd: Command) -> HandlerResult {
+    let verb = cmd.verb();
+    let rule = RULES.iter().find(|r| r.verb == verb);
+    if !ctx.me().registered && !rule.is_some_and(|r| r.before_registration) {
+        return Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()));
+    }
+    if rule.is_some_and(|r| r.oper) && !ctx.me().modes.oper {
+        return Err(HandlerError::numeric(Numeric::ErrNoPrivileges, Vec::<String>::new()));
+    }
+    match cmd {
+        Command::Cap { sub, args } => registration::cap(ctx, &sub, &args),
+        Command::Pass(p) => registration::pass(ctx, p),
+        Command::Nick(n) => registration::nick(ctx, &n),
+        Command::User { user, realname } => registration::user(ctx, &user, &realname),
+        Command::Ping(token) => registration::ping(ctx, &token),
+        Command::Pong(_) => Ok(()),
+        Command::Quit(reason) => registration::quit(ctx, reason),
+        Command::JoinZero => channel::join_zero(ctx),
+        Command::Join(targets) => channel::join(ctx, targets),
+        Command::Part { channels, reason } => channel::part(ctx, &channels, reason.as_deref()),
+        Command::Topic { channel, topic } => channel::topic(ctx, &channel, topic),
+        Command::Names(channels) => channel::names(ctx, &channels),
+        Command::List { channels, filters } => channel::list(ctx, &channels, &filters),
+        Command::Kick { channel, users, reason } => channel::kick(ctx, &channel, &users, reason),
+        Command::Invite { target } => channel::invite(ctx, target),
+        Command::Mode { target, modes, args } => mode::mode(ctx, &target, modes.as_deref(), &args),
+        Command::Privmsg { targets, text } => message::privmsg(ctx, "PRIVMSG", &targets, &text),
+        Command::Notice { targets, text } => message::privmsg(ctx, "NOTICE", &targets, &text),
+        Command::Away(text) => message::away(ctx, text),
+        Command::Who { mask, fields } => query::who(ctx, &mask, fields.as_deref()),
+        Command::Whois { nick } => query::whois(ctx, &nick),
+        Command::Whowas { nick, count } => query::whowas(ctx, &nick, count),
+        Command::Ison(nicks) => query::ison(ctx, &nicks),
+        Command::Userhost(nicks) => query::userhost(ctx, &nicks),
+        Command::Lusers => info::lusers(ctx),
+        Command::Motd => info::motd(ctx),
+        Command::Version => info::version(ctx),
+        Command::Time => info::time(ctx),
+        Command::Info => info::info(ctx),
+        Command::Admin => info::admin(ctx),
+        Command::Help(topic) => info::help(ctx, topic.as_deref()),
+        Command::Oper { name, .. } => oper::oper(ctx, &name),
+        Command::Kill { nick, reason } => oper::kill(ctx, &nick, &reason),
+        Command::Wallops(text) => oper::wallops(ctx, &text),
+    }
+}

@@ -1,0 +1,68 @@
+//! IRC operators: OPER, KILL, WALLOPS.
+//!
+//! OPER's password is checked against the configured argon2 hash by the
+//! connection task before the state lock is taken ([`verify_password`]),
+//! because hashing takes tens of milliseconds and must not stall others.
+
+use super::Ctx;
+use crate::config::Operator;
+use crate::reply::{HandlerError, HandlerResult};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use hichat_proto::{casemap, Message, Numeric};
+
+/// Checks `password` against an operator block's hash (slow: run it off the
+/// async threads).
+pub fn verify_password(op: &Operator, password: &str) -> bool {
+    PasswordHash::new(&op.password_hash)
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn oper(ctx: &mut Ctx<'_>, name: &str) -> HandlerResult {
+    let Some(op) = ctx.info.config.operators.iter().find(|o| o.name == name) else {
+        return Err(HandlerError::numeric(Numeric::ErrNoOperHost, Vec::<String>::new()));
+    };
+    let userhost = ctx.me().userhost();
+    if !op.hosts.is_empty() && !op.hosts.iter().any(|m| casemap::wildcard_match(m, &userhost)) {
+        return Err(HandlerError::numeric(Numeric::ErrNoOperHost, Vec::<String>::new()));
+    }
+    if ctx.oper_verified.as_deref() != Some(name) {
+        tracing::warn!(id = ctx.id, oper = name, "failed OPER attempt");
+        return Err(HandlerError::numeric(Numeric::ErrPasswdMismatch, Vec::<String>::new()));
+    }
+    let me = ctx.me_mut();
+    me.modes.oper = true;
+    me.oper_name = Some(name.to_owned());
+    let nick = me.nick.clone();
+    tracing::info!(id = ctx.id, nick = %nick, oper = name, "operator up");
+    ctx.numeric(Numeric::RplYoureOper, &[]);
+    let msg = Message::new("MODE", [nick.as_str(), "+o"]).with_source(ctx.me().prefix.clone());
+    ctx.send(&msg);
+    Ok(())
+}
+
+pub fn kill(ctx: &mut Ctx<'_>, nick: &str, reason: &str) -> HandlerResult {
+    if casemap::eq(nick, &ctx.info.name) {
+        return Err(HandlerError::numeric(Numeric::ErrCantKillServer, Vec::<String>::new()));
+    }
+    let target = ctx.state.find_nick(nick).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [nick]))?;
+    let target_id = target.id;
+    let killer = ctx.me().nick.clone();
+    let msg = Message::new("KILL", [target.nick.as_str(), reason]).with_source(ctx.me().prefix.clone());
+    tracing::info!(by = %killer, target = %target.nick, reason, "kill");
+    ctx.state.send(target_id, &msg);
+    let server = ctx.info.name.clone();
+    ctx.state.remove_client(target_id, &format!("Killed ({killer} ({reason}))"), &server);
+    Ok(())
+}
+
+pub fn wallops(ctx: &mut Ctx<'_>, text: &str) -> HandlerResult {
+    let msg = Message::new("WALLOPS", [text]).with_source(ctx.me().prefix.clone());
+    let bytes = msg.to_bytes();
+    let targets: Vec<_> =
+        ctx.state.clients.values().filter(|c| c.registered && c.modes.wallops).map(|c| c.id).collect();
+    for t in targets {
+        ctx.state.send_bytes(t, bytes.clone());
+    }
+    Ok(())
+}

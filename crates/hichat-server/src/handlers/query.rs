@@ -1,0 +1,154 @@
+//! Looking people up: WHO, WHOIS, WHOWAS, ISON, USERHOST.
+
+use super::Ctx;
+use crate::caps::Cap;
+use crate::clock::format_utc;
+use crate::reply::{HandlerError, HandlerResult};
+use crate::state::client::{Client, ClientId};
+use hichat_proto::{casemap, ChannelName, Numeric};
+
+/// Whether `viewer` can see `other` in a WHO by mask: not invisible, or
+/// sharing a channel, or themselves.
+fn visible_to(ctx: &Ctx<'_>, other: &Client, viewer: ClientId) -> bool {
+    other.id == viewer
+        || !other.modes.invisible
+        || other.channels.iter().any(|k| ctx.state.channels.get(k).is_some_and(|c| c.is_member(viewer)))
+}
+
+/// The `H`/`G`, `*` and prefix flags of a WHO reply.
+fn who_flags(client: &Client, prefixes: &str) -> String {
+    let mut flags = String::from(if client.away.is_some() { "G" } else { "H" });
+    if client.modes.oper {
+        flags.push('*');
+    }
+    flags.push_str(prefixes);
+    flags
+}
+
+/// WHO #chan or WHO mask. (WHOX fields are not offered yet.)
+pub fn who(ctx: &mut Ctx<'_>, mask: &str, _fields: Option<&str>) -> HandlerResult {
+    let id = ctx.id;
+    let multi = ctx.me().caps.has(Cap::MultiPrefix);
+    let server = ctx.info.name.clone();
+    let mut rows: Vec<(String, String, String, String, String, String)> = Vec::new();
+    if ChannelName::is_channel_like(mask) {
+        if let Some(chan) = ctx.state.channel(mask) {
+            if !chan.modes.secret || chan.is_member(id) {
+                for (member, m) in &chan.members {
+                    let Some(c) = ctx.state.client(*member) else { continue };
+                    let flags = who_flags(c, m.prefixes.symbols(multi));
+                    rows.push((
+                        chan.name.clone(),
+                        c.user.clone(),
+                        c.host.clone(),
+                        c.nick.clone(),
+                        flags,
+                        c.realname.clone(),
+                    ));
+                }
+            }
+        }
+    } else {
+        let everyone = mask == "*" || mask == "0";
+        for c in ctx.state.clients.values().filter(|c| c.registered) {
+            if !visible_to(ctx, c, id) {
+                continue;
+            }
+            let matched = everyone
+                || casemap::wildcard_match(mask, &c.nick)
+                || casemap::wildcard_match(mask, &c.user)
+                || casemap::wildcard_match(mask, &c.host)
+                || casemap::wildcard_match(mask, &c.realname);
+            if matched {
+                let flags = who_flags(c, "");
+                rows.push(("*".into(), c.user.clone(), c.host.clone(), c.nick.clone(), flags, c.realname.clone()));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.3.cmp(&b.3));
+    for (chan, user, host, nick, flags, realname) in rows {
+        ctx.numeric_text(
+            Numeric::RplWhoReply,
+            &[&chan, &user, &host, &server, &nick, &flags],
+            &format!("0 {realname}"),
+        );
+    }
+    ctx.numeric(Numeric::RplEndOfWho, &[mask]);
+    Ok(())
+}
+
+pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
+    let id = ctx.id;
+    let Some(c) = ctx.state.find_nick(nick) else {
+        ctx.numeric(Numeric::ErrNoSuchNick, &[nick]);
+        ctx.numeric(Numeric::RplEndOfWhois, &[nick]);
+        return Ok(());
+    };
+    let multi = ctx.me().caps.has(Cap::MultiPrefix);
+    let (cnick, user, host, realname) = (c.nick.clone(), c.user.clone(), c.host.clone(), c.realname.clone());
+    let (oper, away, signon, idle) = (c.modes.oper, c.away.clone(), c.signon, c.last_message.elapsed().as_secs());
+    let channels: Vec<String> = c
+        .channels
+        .iter()
+        .filter_map(|k| ctx.state.channels.get(k))
+        .filter(|ch| !ch.modes.secret || ch.is_member(id))
+        .map(|ch| format!("{}{}", ch.prefixes(c.id).symbols(multi), ch.name))
+        .collect();
+    let is_self = c.id == id;
+    let viewer_oper = ctx.me().modes.oper;
+    ctx.numeric_text(Numeric::RplWhoisUser, &[&cnick, &user, &host, "*"], &realname);
+    if !channels.is_empty() {
+        ctx.numeric_text(Numeric::RplWhoisChannels, &[&cnick], &channels.join(" "));
+    }
+    let (name, desc) = (ctx.info.name.clone(), ctx.info.config.server.description.clone());
+    ctx.numeric_text(Numeric::RplWhoisServer, &[&cnick, &name], &desc);
+    if oper {
+        ctx.numeric(Numeric::RplWhoisOperator, &[&cnick]);
+    }
+    if is_self || viewer_oper {
+        ctx.numeric_text(Numeric::RplWhoisHost, &[&cnick], &format!("is connecting from *@{host} {host}"));
+    }
+    if let Some(away) = away {
+        ctx.numeric_text(Numeric::RplAway, &[&cnick], &away);
+    }
+    ctx.numeric(Numeric::RplWhoisIdle, &[&cnick, &idle.to_string(), &signon.to_string()]);
+    ctx.numeric(Numeric::RplEndOfWhois, &[&cnick]);
+    Ok(())
+}
+
+pub fn whowas(ctx: &mut Ctx<'_>, nick: &str, count: Option<usize>) -> HandlerResult {
+    let count = count.filter(|c| *c > 0).unwrap_or(usize::MAX);
+    let entries: Vec<_> = ctx.state.whowas.lookup(nick, count).into_iter().cloned().collect();
+    if entries.is_empty() {
+        ctx.numeric(Numeric::ErrWasNoSuchNick, &[nick]);
+    }
+    for e in entries {
+        ctx.numeric_text(Numeric::RplWhowasUser, &[&e.nick, &e.user, &e.host, "*"], &e.realname);
+        ctx.numeric_text(Numeric::RplWhoisServer, &[&e.nick, &e.server], &format_utc(e.signoff));
+    }
+    ctx.numeric(Numeric::RplEndOfWhowas, &[nick]);
+    Ok(())
+}
+
+pub fn ison(ctx: &mut Ctx<'_>, nicks: &[String]) -> HandlerResult {
+    let online: Vec<String> = nicks.iter().filter_map(|n| ctx.state.find_nick(n).map(|c| c.nick.clone())).collect();
+    ctx.numeric_text(Numeric::RplIsOn, &[], &online.join(" "));
+    Ok(())
+}
+
+pub fn userhost(ctx: &mut Ctx<'_>, nicks: &[String]) -> HandlerResult {
+    let replies: Vec<String> = nicks
+        .iter()
+        .filter_map(|n| ctx.state.find_nick(n))
+        .map(|c| {
+            let oper = if c.modes.oper { "*" } else { "" };
+            let away = if c.away.is_some() { '-' } else { '+' };
+            format!("{}{oper}={away}{}", c.nick, c.userhost())
+        })
+        .collect();
+    if nicks.is_empty() {
+        return Err(HandlerError::numeric(Numeric::ErrNeedMoreParams, ["USERHOST"]));
+    }
+    ctx.numeric_text(Numeric::RplUserHost, &[], &replies.join(" "));
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Connection registration and keep-alive: CAP, PASS, NICK, USER, PING,
+//! QUIT, and the welcome burst.
+
+use super::{info, Ctx};
+use crate::caps::{self, Cap};
+use crate::reply::{HandlerError, HandlerResult};
+use hichat_proto::{casemap, Message, Nickname, Numeric};
+
+/// CAP LS / LIST / REQ / END (IRCv3 capability negotiation, 302).
+pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
+    let nick = ctx.me().nick.clone();
+    match sub {
+        "LS" => {
+            if !ctx.me().registered {
+                ctx.me_mut().cap_negotiating = true;
+            }
+            // A 302 client implicitly enables cap-notify.
+            if args.first().and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302) {
+                ctx.me_mut().caps.set(Cap::CapNotify, true);
+            }
+            let msg = ctx.server_message("CAP", [nick, "LS".into(), caps::ls_line()]);
+            ctx.send(&msg);
+        }
+        "LIST" => {
+            let msg = ctx.server_message("CAP", [nick, "LIST".into(), ctx.me().caps.names()]);
+            ctx.send(&msg);
+        }
+        "REQ" => {
+            if !ctx.me().registered {
+                ctx.me_mut().cap_negotiating = true;
+            }
+            let requested = args.first().cloned().unwrap_or_default();
+            let mut changes = Vec::new();
+            let mut ok = true;
+            for item in requested.split(' ').filter(|s| !s.is_empty()) {
+                let (on, name) = match item.strip_prefix('-') {
+                    Some(name) => (false, name),
+                    None => (true, item),
+                };
+                match Cap::from_name(name) {
+                    Some(cap) => changes.push((cap, on)),
+                    None => ok = false,
+                }
+            }
+            // All or nothing: one unknown capability refuses the request.
+            let verdict = if ok && !changes.is_empty() { "ACK" } else { "NAK" };
+            if verdict == "ACK" {
+                for (cap, on) in changes {
+                    ctx.me_mut().caps.set(cap, on);
+                }
+            }
+            let msg = ctx.server_message("CAP", [nick, verdict.into(), requested]);
+            ctx.send(&msg);
+        }
+        "END" => {
+            ctx.me_mut().cap_negotiating = false;
+            welcome_if_ready(ctx);
+        }
+        _ => return Err(HandlerError::numeric(Numeric::ErrInvalidCapCmd, [sub])),
+    }
+    Ok(())
+}
+
+/// PASS: remembered until registration completes, then checked.
+pub fn pass(ctx: &mut Ctx<'_>, password: String) -> HandlerResult {
+    if ctx.me().registered {
+        return Err(HandlerError::numeric(Numeric::ErrAlreadyRegistered, Vec::<String>::new()));
+    }
+    ctx.me_mut().pass = Some(password);
+    Ok(())
+}
+
+/// NICK: sets the nickname before registration, changes it after.
+pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
+    let max = ctx.info.config.limits.nick_length;
+    let Ok(wanted) = Nickname::parse(wanted, max) else {
+        return Err(HandlerError::numeric(Numeric::ErrErroneusNickname, [wanted]));
+    };
+    let wanted = wanted.as_str().to_owned();
+    let folded = casemap::fold(&wanted);
+    let id = ctx.id;
+    if ctx.state.nicks.get(&folded).is_some_and(|&owner| owner != id) {
+        return Err(HandlerError::numeric(Numeric::ErrNicknameInUse, [wanted]));
+    }
+    if wanted == ctx.me().nick {
+        return Ok(());
+    }
+    let old_folded = casemap::fold(&ctx.me().nick);
+    if ctx.state.nicks.get(&old_folded) == Some(&id) {
+        ctx.state.nicks.remove(&old_folded);
+    }
+    ctx.state.nicks.insert(folded, id);
+    if ctx.me().registered {
+        let server = ctx.info.name.clone();
+        let client = &ctx.state.clients[&id];
+        ctx.state.whowas.remember(client, &server);
+        let msg = Message::new("NICK", [wanted.as_str()]).with_source(ctx.me().prefix.clone());
+        ctx.state.send_to_peers(id, &msg, true);
+        let me = ctx.me_mut();
+        me.nick = wanted;
+        me.update_prefix();
+    } else {
+        ctx.me_mut().nick = wanted;
+        welcome_if_ready(ctx);
+    }
+    Ok(())
+}
+
+/// USER: the username and real name, once.
+pub fn user(ctx: &mut Ctx<'_>, user: &str, realname: &str) -> HandlerResult {
+    if ctx.me().registered || !ctx.me().user.is_empty() {
+        return Err(HandlerError::numeric(Numeric::ErrAlreadyRegistered, Vec::<String>::new()));
+    }
+    // Usernames are shown as `~user` style idents elsewhere; keep them short
+    // and free of characters that would break `nick!user@host`.
+    let clean: String =
+        user.chars().filter(|c| !c.is_whitespace() && !c.is_control() && *c != '@' && *c != '!').take(18).collect();
+    let me = ctx.me_mut();
+    me.user = if clean.is_empty() { "user".into() } else { clean };
+    me.realname = realname.to_owned();
+    welcome_if_ready(ctx);
+    Ok(())
+}
+
+/// PING: answered with PONG carrying the same token.
+pub fn ping(ctx: &mut Ctx<'_>, token: &str) -> HandlerResult {
+    let msg = ctx.server_message("PONG", [ctx.info.name.as_str(), token]);
+    ctx.send(&msg);
+    Ok(())
+}
+
+/// QUIT: peers see `QUIT :Quit: reason`; the client gets ERROR and is closed.
+pub fn quit(ctx: &mut Ctx<'_>, reason: Option<String>) -> HandlerResult {
+    let reason = match reason {
+        Some(r) => format!("Quit: {r}"),
+        None => "Client Quit".to_owned(),
+    };
+    let server = ctx.info.name.clone();
+    ctx.state.remove_client(ctx.id, &reason, &server);
+    Ok(())
+}
+
+/// Completes registration when NICK and USER are in and CAP negotiation is
+/// over: checks the server password, then sends 001-005, LUSERS and MOTD.
+pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
+    let me = ctx.me();
+    if me.registered || me.nick == "*" || me.user.is_empty() || me.cap_negotiating {
+        return;
+    }
+    let password = &ctx.info.config.server.password;
+    if !password.is_empty() && me.pass.as_deref() != Some(password.as_str()) {
+        ctx.numeric(Numeric::ErrPasswdMismatch, &[]);
+        let server = ctx.info.name.clone();
+        ctx.state.remove_client(ctx.id, "Bad password", &server);
+        return;
+    }
+    let me = ctx.me_mut();
+    me.registered = true;
+    me.pass = None;
+    me.update_prefix();
+    let nick = me.nick.clone();
+    let prefix = me.prefix.clone();
+    let local = ctx.state.user_counts().0;
+    ctx.state.counters.max_local = ctx.state.counters.max_local.max(local);
+    tracing::info!(id = ctx.id, nick = %nick, host = %ctx.me().host, "registered");
+
+    let info = ctx.info;
+    let network = &info.config.server.network;
+    ctx.numeric_text(Numeric::RplWelcome, &[], &format!("Welcome to the {network} IRC Network {prefix}"));
+    ctx.numeric_text(
+        Numeric::RplYourHost,
+        &[],
+        &format!("Your host is {}, running version {}", info.name, info.version),
+    );
+    ctx.numeric_text(Numeric::RplCreated, &[], &format!("This server was created {}", info.created));
+    ctx.numeric(Numeric::RplMyInfo, &[&info.name, &info.version, "iow", "beIiklmnostv", "beIklov"]);
+    for line in &info.isupport {
+        let args: Vec<&str> = line.iter().map(String::as_str).collect();
+        ctx.numeric(Numeric::RplISupport, &args);
+    }
+    let _ = info::lusers(ctx);
+    let _ = info::motd(ctx);
+}

@@ -1,0 +1,75 @@
+//! Errors that become replies, and the builder for numeric replies.
+
+use crate::handlers::Ctx;
+use hichat_proto::{CommandError, Message, Numeric};
+
+/// What a handler returns.
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// A handler's refusal, sent back to the client by the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerError {
+    /// A numeric with its arguments; its standard text is appended.
+    Numeric(Numeric, Vec<String>),
+    /// A numeric with its arguments and a text of its own.
+    NumericText(Numeric, Vec<String>, String),
+    /// An IRCv3 standard reply: `FAIL <command> <code> [context...] :<text>`.
+    Fail { command: String, code: &'static str, context: Vec<String>, text: String },
+    /// Nothing to send (e.g. an error for a NOTICE, which gets no reply).
+    Silent,
+}
+
+impl HandlerError {
+    pub fn numeric<S: Into<String>>(n: Numeric, args: impl IntoIterator<Item = S>) -> Self {
+        HandlerError::Numeric(n, args.into_iter().map(Into::into).collect())
+    }
+
+    /// Maps a command-parsing error to its numeric.
+    pub fn from_command_error(e: CommandError, registered: bool) -> Self {
+        match e {
+            CommandError::NeedMoreParams(verb) => Self::numeric(Numeric::ErrNeedMoreParams, [verb]),
+            // Before registration only registration commands are known.
+            CommandError::Unknown(_) if !registered => Self::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()),
+            CommandError::Unknown(verb) => Self::numeric(Numeric::ErrUnknownCommand, [verb]),
+            CommandError::NoRecipient(verb) => {
+                Self::NumericText(Numeric::ErrNoRecipient, Vec::new(), format!("No recipient given ({verb})"))
+            }
+            CommandError::NoTextToSend => Self::numeric(Numeric::ErrNoTextToSend, Vec::<String>::new()),
+            CommandError::NoNicknameGiven => Self::numeric(Numeric::ErrNoNicknameGiven, Vec::<String>::new()),
+            CommandError::NoOrigin => Self::numeric(Numeric::ErrNoOrigin, Vec::<String>::new()),
+        }
+    }
+
+    /// Sends the reply to the client in `ctx`.
+    pub fn send_to(self, ctx: &mut Ctx<'_>) {
+        match self {
+            HandlerError::NumericText(n, args, text) => {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                ctx.numeric_text(n, &args, &text);
+            }
+            HandlerError::Numeric(n, args) => {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                ctx.numeric(n, &args);
+            }
+            HandlerError::Fail { command, code, context, text } => {
+                let mut params = vec![command, code.to_owned()];
+                params.extend(context);
+                params.push(text);
+                let msg = ctx.server_message("FAIL", params);
+                ctx.send(&msg);
+            }
+            HandlerError::Silent => {}
+        }
+    }
+}
+
+/// Builds `:server NNN target args... :text` (text left out when empty).
+pub fn numeric(server: &str, target: &str, n: Numeric, args: &[&str], text: &str) -> Message {
+    let mut params = Vec::with_capacity(args.len() + 2);
+    params.push(target.to_owned());
+    params.extend(args.iter().map(|a| (*a).to_owned()));
+    if !text.is_empty() {
+        params.push(text.to_owned());
+    }
+    Message { tags: Vec::new(), source: Some(server.to_owned()), command: n.as_command(), params }
+}

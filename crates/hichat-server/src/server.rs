@@ -1,0 +1,96 @@
+//! The server: shared configuration and state, connection spawning, and the
+//! graceful shutdown of everything.
+
+use crate::config::Config;
+use crate::conn::{self, Peer};
+use crate::listener::{accept_loop, Accepted, Listener};
+use crate::state::State;
+use crate::{clock, isupport};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
+
+/// Facts about this server that never change while it runs.
+#[derive(Debug)]
+pub struct ServerInfo {
+    pub config: Config,
+    pub name: String,
+    pub version: String,
+    /// When the server started, as shown in 003.
+    pub created: String,
+    /// The 005 tokens, grouped per line.
+    pub isupport: Vec<Vec<String>>,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    pub info: ServerInfo,
+    state: Mutex<State>,
+    shutdown: watch::Sender<bool>,
+    /// Every connection task, so shutdown can wait for them.
+    tasks: TaskTracker,
+}
+
+impl Server {
+    pub fn new(config: Config) -> Arc<Server> {
+        let (shutdown, _) = watch::channel(false);
+        let state = State::new(config.limits.whowas_entries);
+        Arc::new(Server {
+            info: ServerInfo {
+                name: config.server.name.clone(),
+                version: format!("hichat-{}", env!("CARGO_PKG_VERSION")),
+                created: clock::format_utc(clock::unix_now()),
+                isupport: isupport::lines(&config),
+                config,
+            },
+            state: Mutex::new(state),
+            shutdown,
+            tasks: TaskTracker::new(),
+        })
+    }
+
+    /// Locks the state. Never hold the guard across an `.await`.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A receiver that changes to `true` when the server shuts down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Starts a task for an accepted connection.
+    pub fn spawn_connection(self: Arc<Self>, accepted: Accepted) {
+        let tasks = self.tasks.clone();
+        tasks.spawn(async move {
+            match accepted {
+                Accepted::Tcp(stream, addr) => conn::run(self, stream, Peer::Ip(addr)).await,
+                Accepted::Unix(stream) => conn::run(self, stream, Peer::Local).await,
+            }
+        });
+    }
+
+    /// Serves the listeners until `shutdown` completes, then tells every
+    /// client `ERROR :Server shutting down` and waits (up to 1.5 s) for the
+    /// connections to flush and close.
+    pub async fn serve(self: Arc<Self>, listeners: Vec<Listener>, shutdown: impl Future<Output = ()>) {
+        let mut accepts = Vec::new();
+        for listener in listeners {
+            tracing::info!(addr = %listener.local_addr(), "listening");
+            accepts.push(tokio::spawn(accept_loop(self.clone(), listener)));
+        }
+        shutdown.await;
+        tracing::info!("shutting down");
+        self.shutdown.send_replace(true);
+        for a in accepts {
+            let _ = a.await;
+        }
+        self.tasks.close();
+        if tokio::time::timeout(Duration::from_millis(1500), self.tasks.wait()).await.is_err() {
+            tracing::warn!(left = self.tasks.len(), "connections still open after the shutdown grace period");
+        }
+    }
+}

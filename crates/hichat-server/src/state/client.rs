@@ -1,0 +1,106 @@
+//! What the server knows about one connected client.
+
+use crate::caps::Caps;
+use crate::outbox::Outbox;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Identifies a connection for its whole life; never reused.
+pub type ClientId = u64;
+
+/// User modes (`i`, `o`, `w`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserModes {
+    pub invisible: bool,
+    pub oper: bool,
+    pub wallops: bool,
+}
+
+impl UserModes {
+    /// The mode string, e.g. `+iw`.
+    pub fn to_mode_string(self) -> String {
+        let mut s = String::from("+");
+        if self.invisible {
+            s.push('i');
+        }
+        if self.oper {
+            s.push('o');
+        }
+        if self.wallops {
+            s.push('w');
+        }
+        s
+    }
+}
+
+/// One connection, registered or not.
+#[derive(Debug)]
+pub struct Client {
+    pub id: ClientId,
+    /// The nickname, `*` until NICK is accepted.
+    pub nick: String,
+    pub user: String,
+    pub realname: String,
+    /// The host shown to others: the IP address, or `localhost` for a Unix
+    /// socket.
+    pub host: String,
+    pub ip: Option<IpAddr>,
+    /// `nick!user@host`, kept in step with the fields above.
+    pub prefix: String,
+    pub registered: bool,
+    /// Registration waits while CAP negotiation is in progress.
+    pub cap_negotiating: bool,
+    pub caps: Caps,
+    /// The password given with PASS, checked when registration completes.
+    pub pass: Option<String>,
+    pub modes: UserModes,
+    pub away: Option<String>,
+    /// The name of the operator block used with OPER.
+    pub oper_name: Option<String>,
+    /// Folded names of the channels this client is in.
+    pub channels: Vec<String>,
+    /// Folded names of channels this client has been invited to.
+    pub invites: Vec<String>,
+    pub outbox: Arc<Outbox>,
+    /// Unix time of connection.
+    pub signon: u64,
+    /// Last time this client sent a message (for WHOIS idle).
+    pub last_message: Instant,
+}
+
+impl Client {
+    pub fn new(id: ClientId, host: String, ip: Option<IpAddr>, outbox: Arc<Outbox>, signon: u64) -> Self {
+        Self {
+            id,
+            nick: "*".into(),
+            user: String::new(),
+            realname: String::new(),
+            prefix: String::new(),
+            host,
+            ip,
+            registered: false,
+            cap_negotiating: false,
+            caps: Caps::default(),
+            pass: None,
+            modes: UserModes::default(),
+            away: None,
+            oper_name: None,
+            channels: Vec::new(),
+            invites: Vec::new(),
+            outbox,
+            signon,
+            last_message: Instant::now(),
+        }
+    }
+
+    /// Recomputes `prefix` after the nick or user changed.
+    pub fn update_prefix(&mut self) {
+        self.prefix = format!("{}!{}@{}", self.nick, self.user, self.host);
+    }
+
+    /// The `user@host` part, for masks and USERHOST.
+    pub fn userhost(&self) -> String {
+        format!("{}@{}", self.user, self.host)
+    }
+}

@@ -1,0 +1,225 @@
+//! The registry: every client, nickname and channel on this server.
+//!
+//! One [`State`] lives behind one std mutex in [`crate::Server`]. Handlers
+//! run with the lock held and never await, so a command's effects are applied
+//! in one short critical section. Lines for other clients are pushed into
+//! their outboxes (never awaited); a client whose send queue overflows is
+//! noted in `dead` and removed by [`State::reap`] when the command is done,
+//! so removal never happens in the middle of a fan-out.
+
+pub mod channel;
+pub mod client;
+mod whowas;
+
+use crate::outbox::Push;
+use bytes::Bytes;
+use channel::Channel;
+use client::{Client, ClientId};
+use hichat_proto::{casemap, Message};
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+pub use whowas::{Whowas, WhowasEntry};
+
+/// Counters shown by LUSERS and the console.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    pub max_local: usize,
+    pub messages_in: u64,
+    pub messages_relayed: u64,
+}
+
+/// All clients, nicknames and channels.
+#[derive(Debug, Default)]
+pub struct State {
+    pub clients: HashMap<ClientId, Client>,
+    /// Folded nickname to client.
+    pub nicks: HashMap<String, ClientId>,
+    /// Folded channel name to channel.
+    pub channels: HashMap<String, Channel>,
+    pub whowas: Whowas,
+    /// Open connections per IP address.
+    pub per_ip: HashMap<IpAddr, usize>,
+    pub counters: Counters,
+    next_id: ClientId,
+    /// Clients whose send queue overflowed during the current command.
+    dead: Vec<ClientId>,
+}
+
+impl State {
+    /// An empty state remembering `whowas_entries` departed users.
+    pub fn new(whowas_entries: usize) -> Self {
+        Self { whowas: Whowas::with_capacity(whowas_entries), ..Self::default() }
+    }
+
+    /// A fresh id for a new connection.
+    pub fn next_id(&mut self) -> ClientId {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn client(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(&id)
+    }
+
+    pub fn client_mut(&mut self, id: ClientId) -> Option<&mut Client> {
+        self.clients.get_mut(&id)
+    }
+
+    /// The registered client with this nickname.
+    pub fn find_nick(&self, nick: &str) -> Option<&Client> {
+        self.nicks.get(&casemap::fold(nick)).and_then(|id| self.clients.get(id)).filter(|c| c.registered)
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.get(&casemap::fold(name))
+    }
+
+    pub fn channel_mut(&mut self, name: &str) -> Option<&mut Channel> {
+        self.channels.get_mut(&casemap::fold(name))
+    }
+
+    /// Number of registered clients, and of those, invisible ones and operators.
+    pub fn user_counts(&self) -> (usize, usize, usize) {
+        let mut users = 0;
+        let mut invisible = 0;
+        let mut opers = 0;
+        for c in self.clients.values().filter(|c| c.registered) {
+            users += 1;
+            invisible += c.modes.invisible as usize;
+            opers += c.modes.oper as usize;
+        }
+        (users, invisible, opers)
+    }
+
+    /// Queues encoded bytes for one client.
+    pub fn send_bytes(&mut self, id: ClientId, bytes: Bytes) {
+        if let Some(c) = self.clients.get(&id) {
+            if c.outbox.push(bytes) == Push::Overflowed {
+                self.dead.push(id);
+            }
+        }
+    }
+
+    /// Queues one message for one client.
+    pub fn send(&mut self, id: ClientId, msg: &Message) {
+        self.send_bytes(id, msg.to_bytes());
+    }
+
+    /// Sends a message to every member of a channel except `except`. The
+    /// message is encoded once and the bytes shared by every member's queue.
+    pub fn send_to_channel(&mut self, chan_key: &str, msg: &Message, except: Option<ClientId>) {
+        let Some(chan) = self.channels.get(chan_key) else { return };
+        let bytes = msg.to_bytes();
+        let mut relayed = 0;
+        for (id, member) in &chan.members {
+            if Some(*id) == except {
+                continue;
+            }
+            relayed += 1;
+            if member.outbox.push(bytes.clone()) == Push::Overflowed {
+                self.dead.push(*id);
+            }
+        }
+        self.counters.messages_relayed += relayed;
+    }
+
+    /// Everyone who shares a channel with `id`, each once, not `id` itself.
+    pub fn peers(&self, id: ClientId) -> HashSet<ClientId> {
+        let mut peers = HashSet::new();
+        if let Some(c) = self.clients.get(&id) {
+            for key in &c.channels {
+                if let Some(chan) = self.channels.get(key) {
+                    peers.extend(chan.members.keys().copied());
+                }
+            }
+        }
+        peers.remove(&id);
+        peers
+    }
+
+    /// Sends a message once to everyone sharing a channel with `id`, and to
+    /// `id` too when `include_self`.
+    pub fn send_to_peers(&mut self, id: ClientId, msg: &Message, include_self: bool) {
+        let bytes = msg.to_bytes();
+        let mut targets = self.peers(id);
+        if include_self {
+            targets.insert(id);
+        }
+        for target in targets {
+            self.send_bytes(target, bytes.clone());
+        }
+    }
+
+    /// Adds `id` to a channel (creating it when new) and the channel to the
+    /// client's list. Returns true when the channel was created.
+    pub fn add_member(&mut self, id: ClientId, display_name: &str, now: u64) -> bool {
+        let key = casemap::fold(display_name);
+        let Some(client) = self.clients.get_mut(&id) else { return false };
+        let outbox = client.outbox.clone();
+        if !client.channels.contains(&key) {
+            client.channels.push(key.clone());
+        }
+        client.invites.retain(|c| *c != key);
+        let mut created = false;
+        let chan = self.channels.entry(key).or_insert_with(|| {
+            created = true;
+            Channel::new(display_name.to_owned(), now)
+        });
+        let prefixes = channel::Prefixes { op: created, voice: false };
+        chan.members.insert(id, channel::Member { prefixes, outbox });
+        created
+    }
+
+    /// Takes `id` out of a channel, deleting the channel when it empties.
+    pub fn remove_member(&mut self, id: ClientId, chan_key: &str) {
+        if let Some(chan) = self.channels.get_mut(chan_key) {
+            chan.members.remove(&id);
+            if chan.members.is_empty() {
+                self.channels.remove(chan_key);
+            }
+        }
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.channels.retain(|k| k != chan_key);
+        }
+    }
+
+    /// Removes a client: its peers see one QUIT each, it leaves every channel,
+    /// its nick is freed and remembered for WHOWAS, and its outbox is closed
+    /// with `ERROR :Closing Link` so the connection ends after flushing.
+    pub fn remove_client(&mut self, id: ClientId, reason: &str, server_name: &str) {
+        let Some(client) = self.clients.get(&id) else { return };
+        if client.registered {
+            let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
+            let bytes = quit.to_bytes();
+            for peer in self.peers(id) {
+                self.send_bytes(peer, bytes.clone());
+            }
+        }
+        let Some(client) = self.clients.remove(&id) else { return };
+        for key in &client.channels {
+            if let Some(chan) = self.channels.get_mut(key) {
+                chan.members.remove(&id);
+                if chan.members.is_empty() {
+                    self.channels.remove(key);
+                }
+            }
+        }
+        let folded = casemap::fold(&client.nick);
+        if self.nicks.get(&folded) == Some(&id) {
+            self.nicks.remove(&folded);
+        }
+        if client.registered {
+            self.whowas.remember(&client, server_name);
+        }
+        let error = Message::new("ERROR", [format!("Closing Link: {} ({})", client.host, reason)]);
+        client.outbox.close(reason, Some(error.to_bytes()));
+    }
+
+    /// Removes every client whose send queue overflowed, repeating until no
+    /// removal overflows anyone else.
+    pub fn reap(&mut self, server_name: &str) {
+        while let Some(id) = self.dead.pop() {
+            self.remove_client(id, "SendQ exceeded", server_name);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The command line, described with clap.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// hichat: a chat server that speaks IRC, and its clients.
+#[derive(Debug, Parser)]
+#[command(name = "hichat", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the chat server (IRC on 127.0.0.1:6666 by default).
+    Serve(ServeArgs),
+    /// Work with the configuration file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on for IRC clients; repeatable. Examples:
+    /// 127.0.0.1:6666, [::1]:6666, unix:/run/hichat.sock.
+    /// Replaces the config file's list.
+    #[arg(long = "listen", value_name = "ADDR")]
+    pub listen: Vec<String>,
+    /// A TOML configuration file (see `hichat config default`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the server's data (default ./hichat-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the commented default configuration.
+    Default,
+    /// Read a password from standard input and print its argon2 hash, for an
+    /// [[operator]] block.
+    HashPassword,
+}
