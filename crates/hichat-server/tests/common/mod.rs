@@ -1,0 +1,173 @@
+//! Shared test fixtures: a real server on an ephemeral port, and a raw-line
+//! client that reads with timeouts.
+#![allow(dead_code)]
+
+use hichat_proto::Message;
+use hichat_server::{Config, Listener, Server};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+/// How long a test waits for an expected line before failing.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// A server running on 127.0.0.1 with a port of its own.
+pub struct TestServer {
+    pub addr: String,
+    pub server: Arc<Server>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A config for tests: flood control and per-IP limits off (every test
+/// client comes from 127.0.0.1), everything else default.
+pub fn test_config() -> Config {
+    let mut c = Config::default();
+    c.flood.enabled = false;
+    c.limits.connections_per_ip = 10_000;
+    c
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::with_config(test_config()).await
+    }
+
+    pub async fn with_config(config: Config) -> TestServer {
+        let listener = Listener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+        let addr = listener.local_addr();
+        let server = Server::new(config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let s = server.clone();
+        let task = tokio::spawn(async move {
+            s.serve(vec![listener], async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        TestServer { addr, server, stop: Some(stop), task: Some(task) }
+    }
+
+    /// A raw client connected to this server (not registered).
+    pub async fn connect(&self) -> TestClient {
+        TestClient::connect(&self.addr).await
+    }
+
+    /// A client registered as `nick`, with the welcome burst read.
+    pub async fn client(&self, nick: &str) -> TestClient {
+        let mut c = self.connect().await;
+        c.register(nick).await;
+        c
+    }
+
+    /// Shuts the server down and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// A client speaking raw IRC lines.
+pub struct TestClient {
+    pub nick: String,
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl TestClient {
+    pub async fn connect(addr: &str) -> TestClient {
+        let stream = TcpStream::connect(addr).await.expect("connect to the test server");
+        let (r, w) = stream.into_split();
+        TestClient { nick: "*".into(), reader: BufReader::new(r), writer: w }
+    }
+
+    /// Sends one line (CR LF added).
+    pub async fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\r\n").as_bytes()).await;
+    }
+
+    /// Sends bytes as they are.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write to server");
+    }
+
+    /// The next line, or None at end of stream. Panics after [`WAIT`].
+    pub async fn line(&mut self) -> Option<String> {
+        let mut buf = Vec::new();
+        match tokio::time::timeout(WAIT, self.reader.read_until(b'\n', &mut buf)).await {
+            Err(_) => panic!("{}: no line from the server within {WAIT:?}", self.nick),
+            Ok(Err(_)) | Ok(Ok(0)) => None,
+            Ok(Ok(_)) => {
+                Some(String::from_utf8(buf).expect("server sent UTF-8").trim_end_matches(['\r', '\n']).to_owned())
+            }
+        }
+    }
+
+    /// The next line parsed.
+    pub async fn message(&mut self) -> Message {
+        let line = self.line().await.unwrap_or_else(|| panic!("{}: connection closed", self.nick));
+        Message::parse(&line).unwrap_or_else(|e| panic!("unparsable line {line:?}: {e}"))
+    }
+
+    /// Reads until a message with this command (e.g. `"PRIVMSG"` or `"433"`)
+    /// and returns it; the lines before it are returned too.
+    pub async fn expect(&mut self, command: &str) -> Message {
+        self.expect_with(command, |_| true).await.0
+    }
+
+    /// Reads until a message with this command satisfying `pred`.
+    pub async fn expect_with(&mut self, command: &str, pred: impl Fn(&Message) -> bool) -> (Message, Vec<Message>) {
+        let mut skipped = Vec::new();
+        loop {
+            let m = self.message().await;
+            if m.command.eq_ignore_ascii_case(command) && pred(&m) {
+                return (m, skipped);
+            }
+            skipped.push(m);
+        }
+    }
+
+    /// Registers with NICK/USER and reads through the end of the MOTD.
+    pub async fn register(&mut self, nick: &str) {
+        self.nick = nick.to_owned();
+        self.send(&format!("NICK {nick}")).await;
+        self.send(&format!("USER {nick} 0 * :{nick} test")).await;
+        self.expect("001").await;
+        self.expect_with("376", |_| true).await;
+    }
+
+    /// Joins a channel and reads through the end of NAMES.
+    pub async fn join(&mut self, channel: &str) {
+        self.send(&format!("JOIN {channel}")).await;
+        self.expect("366").await;
+    }
+
+    /// Sends PING and reads until its PONG: every reply to earlier commands
+    /// has arrived by then. Returns the lines before the PONG.
+    pub async fn sync(&mut self) -> Vec<Message> {
+        self.send("PING sync").await;
+        self.expect_with("PONG", |m| m.params.last().map(String::as_str) == Some("sync")).await.1
+    }
+
+    /// Asserts that nothing arrives before a PING round trip.
+    pub async fn expect_nothing(&mut self) {
+        let before = self.sync().await;
+        assert!(before.is_empty(), "{}: unexpected lines: {before:?}", self.nick);
+    }
+
+    /// Reads until the server closes the connection; returns what came.
+    pub async fn read_to_close(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(l) = self.line().await {
+            lines.push(l);
+        }
+        lines
+    }
+}
