@@ -143,6 +143,7 @@ numerics! {
     ErrUsersDontMatch = 502, "Cant change mode for other users";
     ErrHelpNotFound = 524, "No help available on this topic";
     ErrInvalidKey = 525, "Key is not well-formed";
+    ErrInvalidModeParam = 696, "";
     RplHelpStart = 704, "";
     RplHelpTxt = 705, "";
     RplEndOfHelp = 706, "End of /HELP";
