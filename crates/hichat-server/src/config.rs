@@ -36,6 +36,10 @@ pub struct ServerSection {
     pub listen: Vec<String>,
     /// Where the store keeps its files.
     pub data_dir: PathBuf,
+    /// The channel plain-text (netcat) users and the operator console talk in.
+    pub default_channel: String,
+    /// The nickname the operator console speaks as.
+    pub console_nick: String,
     /// The message of the day; several lines allowed.
     pub motd: String,
     /// A password every client must send with PASS; none when empty.
@@ -115,6 +119,8 @@ impl Default for ServerSection {
             description: "hichat chat server".into(),
             listen: vec!["127.0.0.1:6666".into()],
             data_dir: PathBuf::from("./hichat-data"),
+            default_channel: "#hello".into(),
+            console_nick: "server".into(),
             motd: "Welcome to hichat. Type /join #hello to say hi.".into(),
             password: String::new(),
             admin_location: "hichat server".into(),
@@ -203,6 +209,12 @@ impl Config {
         }
         if self.server.network.is_empty() || self.server.network.contains(' ') {
             return Err("server.network must be a single word".into());
+        }
+        if !self.server.default_channel.starts_with('#') || self.server.default_channel.contains([' ', ',']) {
+            return Err("server.default_channel must be a channel name like \"#hello\"".into());
+        }
+        if self.server.console_nick.is_empty() || self.server.console_nick.contains(' ') {
+            return Err("server.console_nick must be a single word".into());
         }
         if self.limits.sendq_bytes < 4096 {
             return Err("limits.sendq_bytes must be at least 4096".into());

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::flood::TokenBucket;
 use crate::handlers::{self, Ctx};
 use crate::outbox::Outbox;
+use crate::plain::{self, Action, PlainSession, Stage};
 use crate::server::Server;
 use crate::state::client::{Client, ClientId};
 use crate::state::State;
@@ -81,6 +82,8 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
         ping_sent: None,
         registered: false,
         nick: "*".into(),
+        first_line_seen: false,
+        plain: None,
         closing: None,
         close_deadline: None,
         bytes_in: 0,
@@ -146,6 +149,10 @@ struct Conn {
     registered: bool,
     /// The nick as of the last command, for the log.
     nick: String,
+    /// Whether a non-empty line has arrived (the first decides plain mode).
+    first_line_seen: bool,
+    /// Set when this is a plain-text (netcat) user.
+    plain: Option<PlainSession>,
     /// Set once the outbox is closed: the reason the connection ends.
     closing: Option<String>,
     close_deadline: Option<Instant>,
@@ -182,6 +189,9 @@ impl Conn {
                 }
                 _ = self.outbox.notified(), if self.wbuf.is_empty() && self.closing.is_none() => {
                     self.closing = self.outbox.drain_into(&mut self.wbuf);
+                    if let Some(session) = &self.plain {
+                        render_plain(session, &self.nick, &mut self.wbuf);
+                    }
                     if self.closing.is_some() {
                         self.close_deadline = Some(Instant::now() + CLOSE_GRACE);
                     }
@@ -292,6 +302,26 @@ impl Conn {
                 break;
             }
             let mut ctx = Ctx { info: &self.server.info, state: &mut state, id: self.id, oper_verified: None };
+            if !self.first_line_seen {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                self.first_line_seen = true;
+                if line.as_ref() != TOO_LONG && !plain::looks_like_irc(&line) {
+                    let session = PlainSession::new(&ctx.info.config.server.default_channel);
+                    let greeting = PlainSession::greeting(&ctx.info.name);
+                    for text in greeting.lines() {
+                        let notice = ctx.server_message("NOTICE", ["*", text]);
+                        ctx.send(&notice);
+                    }
+                    self.plain = Some(session);
+                    continue;
+                }
+            }
+            if let Some(session) = &mut self.plain {
+                plain_input(session, &mut ctx, &line);
+                continue;
+            }
             match parse_line(&line) {
                 Ok(None) => {}
                 Ok(Some(msg)) if msg.verb() == "OPER" && msg.params.len() >= 2 => {
@@ -317,6 +347,11 @@ impl Conn {
         let limits = &self.server.info.config.limits;
         let far = Instant::now() + Duration::from_secs(3600);
         let mut next = far;
+        if self.plain.is_some() && self.registered {
+            // A person at a terminal does not answer PINGs; TCP tells when
+            // they are gone.
+            return self.close_deadline.unwrap_or(far);
+        }
         if let Some(d) = self.close_deadline {
             next = next.min(d);
         }
@@ -360,6 +395,51 @@ impl Conn {
         // If the client was already removed, make sure the loop still ends.
         self.outbox.close(reason, None);
     }
+}
+
+/// Handles one line typed by a plain-text user.
+fn plain_input(session: &mut PlainSession, ctx: &mut Ctx<'_>, line: &[u8]) {
+    if line == TOO_LONG {
+        ctx.numeric(Numeric::ErrInputTooLong, &[]);
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        if let Err(e) = parse_line(line) {
+            e.send_to(ctx);
+        }
+        return;
+    };
+    for action in session.input(text) {
+        match action {
+            Action::Send(msg) => handlers::dispatch(ctx, &msg),
+            Action::Say(text) => {
+                let nick = ctx.me().nick.clone();
+                let notice = ctx.server_message("NOTICE", [nick, text]);
+                ctx.send(&notice);
+            }
+        }
+        if !ctx.state.clients.contains_key(&ctx.id) {
+            return;
+        }
+    }
+    if session.stage == Stage::AskNick && ctx.me().registered {
+        session.stage = Stage::Chatting;
+        let join = Message::new("JOIN", [session.channel.as_str()]);
+        handlers::dispatch(ctx, &join);
+    }
+}
+
+/// Rewrites the IRC lines in `buf` as the text a plain-text user reads.
+fn render_plain(session: &PlainSession, me: &str, buf: &mut BytesMut) {
+    let mut out = BytesMut::with_capacity(buf.len());
+    for line in buf[..].split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let Ok(msg) = Message::parse_bytes(line) else { continue };
+        if let Some(text) = session.render(&msg, me) {
+            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    *buf = out;
 }
 
 /// Stands in the pending queue for a line that was too long.

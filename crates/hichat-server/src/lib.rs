@@ -17,6 +17,7 @@ mod handlers;
 mod isupport;
 pub mod listener;
 pub mod outbox;
+mod plain;
 mod reply;
 pub mod server;
 pub mod state;

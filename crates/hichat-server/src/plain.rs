@@ -1,0 +1,220 @@
+//! Plain-text mode, for someone who runs `nc 127.0.0.1 6666` and types.
+//!
+//! A connection whose first line is not IRC is greeted in plain words, asked
+//! for a nickname, and joined to the default channel. From then on each line
+//! it types is said there, and what is said there reaches it as
+//! `<nick> text`. Underneath it is an ordinary client: its typed lines become
+//! IRC commands ([`PlainSession::input`]) and the IRC lines sent to it are
+//! rendered as text ([`PlainSession::render`]) on their way out.
+
+use hichat_proto::{Message, Numeric};
+
+/// Commands that only a real IRC client sends as its first line. A line that
+/// starts with one of these (or with a tag or source) is never taken for a
+/// plain-text user.
+const IRC_OPENERS: &[&str] = &["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT", "WEBIRC", "AUTHENTICATE"];
+
+/// Whether a first line comes from an IRC client.
+pub fn looks_like_irc(line: &[u8]) -> bool {
+    if line.first().is_some_and(|b| *b == b'@' || *b == b':') {
+        return true;
+    }
+    let word = line.split(|b| *b == b' ').next().unwrap_or_default();
+    IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word))
+}
+
+/// Where a plain-text user is in the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for a nickname.
+    AskNick,
+    /// Registered and in the channel.
+    Chatting,
+}
+
+/// Something a typed line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Run this IRC command as the user.
+    Send(Message),
+    /// Tell the user this, from the server.
+    Say(String),
+}
+
+/// The plain-text side of one connection.
+#[derive(Debug, Clone)]
+pub struct PlainSession {
+    pub stage: Stage,
+    pub channel: String,
+    sent_user: bool,
+}
+
+const HELP: &str = "type a line to say it; /me does an action, /nick NAME changes your nickname, /who lists who is here, /msg NICK TEXT talks privately, exit leaves";
+
+impl PlainSession {
+    pub fn new(channel: &str) -> Self {
+        Self { stage: Stage::AskNick, channel: channel.to_owned(), sent_user: false }
+    }
+
+    /// The first words a plain-text user sees.
+    pub fn greeting(server: &str) -> String {
+        format!("Welcome to hichat on {server}.\r\nWhat is your nickname?\r\n")
+    }
+
+    /// Turns a typed line into actions.
+    pub fn input(&mut self, line: &str) -> Vec<Action> {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            return Vec::new();
+        }
+        if self.stage == Stage::AskNick {
+            let nick = line.trim();
+            let mut out = vec![Action::Send(Message::new("NICK", [nick]))];
+            if !self.sent_user {
+                self.sent_user = true;
+                out.push(Action::Send(Message::new("USER", ["plain", "0", "*", "plain text user"])));
+            }
+            return out;
+        }
+        if line.trim() == "exit" {
+            return vec![Action::Send(Message::new("QUIT", ["exit"]))];
+        }
+        let chan = self.channel.as_str();
+        let Some(command) = line.strip_prefix('/') else {
+            return vec![Action::Send(Message::new("PRIVMSG", [chan, line]))];
+        };
+        let (verb, rest) = command.split_once(' ').unwrap_or((command, ""));
+        let rest = rest.trim();
+        let send = |m: Message| vec![Action::Send(m)];
+        match verb.to_ascii_lowercase().as_str() {
+            "me" if !rest.is_empty() => {
+                send(Message::new("PRIVMSG", [chan.to_owned(), format!("\x01ACTION {rest}\x01")]))
+            }
+            "nick" if !rest.is_empty() => send(Message::new("NICK", [rest])),
+            "who" | "names" => send(Message::new("NAMES", [chan])),
+            "msg" => match rest.split_once(' ') {
+                Some((to, text)) if !text.trim().is_empty() => send(Message::new("PRIVMSG", [to, text.trim()])),
+                _ => vec![Action::Say("usage: /msg NICK TEXT".into())],
+            },
+            "quit" | "exit" => send(Message::new("QUIT", ["exit"])),
+            _ => vec![Action::Say(HELP.into())],
+        }
+    }
+
+    /// Renders one IRC message sent to this user as a line of text, or
+    /// `None` for what a plain-text user need not see.
+    pub fn render(&self, msg: &Message, me: &str) -> Option<String> {
+        let from = msg.source_nick().unwrap_or("");
+        let last = msg.params.last().map(String::as_str).unwrap_or("");
+        if let Ok(code) = msg.command.parse::<u16>() {
+            return self.render_numeric(Numeric::from_code(code), msg, last);
+        }
+        let text = match msg.command.as_str() {
+            "PRIVMSG" => {
+                let target = msg.param(0);
+                let private = !target.starts_with(['#', '@', '+']);
+                match (last.strip_prefix("\x01ACTION ").map(|a| a.trim_end_matches('\x01')), private) {
+                    (Some(action), _) => format!("* {from} {action}"),
+                    (None, true) => format!("*{from}* {last}"),
+                    (None, false) => format!("<{from}> {last}"),
+                }
+            }
+            "NOTICE" if !msg.source.as_deref().unwrap_or("").contains('!') => last.to_owned(),
+            "NOTICE" => format!("-{from}- {last}"),
+            "JOIN" if from == me => return None,
+            "JOIN" => format!("-- {from} joined {}", msg.param(0)),
+            "PART" => format!("-- {from} left {}{}", msg.param(0), reason(msg.params.get(1))),
+            "QUIT" => format!("-- {from} quit{}", reason(msg.params.first())),
+            "NICK" => format!("-- {from} is now known as {}", msg.param(0)),
+            "KICK" => {
+                format!("-- {} was kicked from {} by {from}{}", msg.param(1), msg.param(0), reason(msg.params.get(2)))
+            }
+            "TOPIC" => format!("-- {from} set the topic of {}: {last}", msg.param(0)),
+            "ERROR" if last.ends_with("(Quit: exit)") => "-- bye!".into(),
+            "ERROR" => format!("-- {last}"),
+            "FAIL" if msg.param(1) == "INVALID_UTF8" => {
+                "-- that line was not UTF-8 text; hichat only accepts UTF-8".into()
+            }
+            "FAIL" | "WARN" | "NOTE" => format!("-- {last}"),
+            "KILL" => format!("-- you were disconnected by {from}: {last}"),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    fn render_numeric(&self, n: Option<Numeric>, msg: &Message, last: &str) -> Option<String> {
+        let text = match n? {
+            Numeric::RplWelcome => {
+                format!("-- Hi {}! You are chatting in {}. {HELP}.", msg.param(0), self.channel)
+            }
+            Numeric::RplMotd => format!("-- {}", last.trim_start_matches("- ")),
+            Numeric::RplTopic => format!("-- topic: {last}"),
+            Numeric::RplNamReply => format!("-- here: {last}"),
+            Numeric::ErrNicknameInUse => format!("-- the nickname {} is taken; choose another:", msg.param(1)),
+            Numeric::ErrErroneusNickname => {
+                format!(
+                    "-- {} cannot be a nickname (no spaces, not starting with a digit); choose another:",
+                    msg.param(1)
+                )
+            }
+            n if n.code() >= 400 && n.code() < 600 => format!("-- {last}"),
+            _ => return None,
+        };
+        Some(text)
+    }
+}
+
+fn reason(r: Option<&String>) -> String {
+    r.filter(|r| !r.is_empty()).map(|r| format!(" ({r})")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn irc_clients_are_recognised() {
+        for line in ["CAP LS 302", "NICK ann", "user a 0 * :a", "PASS x", "PING 1", "@time=x PRIVMSG", ":a NICK b"] {
+            assert!(looks_like_irc(line.as_bytes()), "{line}");
+        }
+        for line in ["hello", "hi there", "你好", "nickname please", "JOIN #a"] {
+            assert!(!looks_like_irc(line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn typed_lines_become_commands() {
+        let mut s = PlainSession::new("#hello");
+        assert_eq!(
+            s.input("ann"),
+            vec![
+                Action::Send(Message::new("NICK", ["ann"])),
+                Action::Send(Message::new("USER", ["plain", "0", "*", "plain text user"]))
+            ]
+        );
+        assert_eq!(s.input("ann2"), vec![Action::Send(Message::new("NICK", ["ann2"]))]);
+        s.stage = Stage::Chatting;
+        assert_eq!(s.input("你好 world"), vec![Action::Send(Message::new("PRIVMSG", ["#hello", "你好 world"]))]);
+        assert_eq!(s.input("exit"), vec![Action::Send(Message::new("QUIT", ["exit"]))]);
+        assert_eq!(s.input("   "), vec![]);
+        assert!(matches!(s.input("/frobnicate")[0], Action::Say(_)));
+    }
+
+    #[test]
+    fn lines_render_as_text() {
+        let s = PlainSession::new("#hello");
+        let r = |line: &str| s.render(&Message::parse(line).unwrap(), "ann");
+        assert_eq!(r(":bob!b@h PRIVMSG #hello :你好 🎉").as_deref(), Some("<bob> 你好 🎉"));
+        assert_eq!(r(":bob!b@h PRIVMSG ann :psst").as_deref(), Some("*bob* psst"));
+        assert_eq!(r(":bob!b@h PRIVMSG #hello :\x01ACTION waves\x01").as_deref(), Some("* bob waves"));
+        assert_eq!(r(":bob!b@h JOIN #hello").as_deref(), Some("-- bob joined #hello"));
+        assert_eq!(r(":ann!a@h JOIN #hello"), None);
+        assert_eq!(r(":bob!b@h QUIT :Quit: bye").as_deref(), Some("-- bob quit (Quit: bye)"));
+        assert_eq!(
+            r(":srv 433 * bob :Nickname is already in use").as_deref(),
+            Some("-- the nickname bob is taken; choose another:")
+        );
+        assert_eq!(r(":srv 005 ann A B :are supported"), None);
+        assert_eq!(r("PING :srv"), None);
+    }
+}
