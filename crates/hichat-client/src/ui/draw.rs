@@ -157,7 +157,8 @@ fn draw_scrollback(f: &mut Frame, win: &Window, area: Rect) -> Metrics {
         }
     }
     let total = all.len();
-    let max_scroll = if complete { total.saturating_sub(height) } else { usize::MAX };
+    // When we stopped early there are at least `height` more rows above.
+    let max_scroll = if complete { total.saturating_sub(height) } else { win.scroll + height };
     let scroll = win.scroll.min(total.saturating_sub(height));
     let shown: Vec<TextLine> = all.into_iter().skip(scroll).take(height).rev().collect();
     // Newest rows sit at the bottom of the area.
@@ -210,3 +211,7 @@ pub fn status_line(state: &State) -> String {
     }
     s
 }
+
+#[cfg(test)]
+#[path = "screen_tests.rs"]
+mod tests;
