@@ -13,7 +13,7 @@ use crate::handlers::{self, Ctx};
 use crate::outbox::Outbox;
 use crate::plain::{self, Action, PlainSession, Stage};
 use crate::server::Server;
-use crate::state::client::{Client, ClientId};
+use crate::state::client::{Client, ClientId, Traffic};
 use crate::state::State;
 use crate::transport::Transport;
 use crate::{clock, reply};
@@ -58,7 +58,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
     let config = &server.info.config;
     let outbox = Arc::new(Outbox::new(config.limits.sendq_bytes));
-    let Some(id) = admit(&server, peer, &outbox) else {
+    let traffic = Arc::new(Traffic::default());
+    let Some(id) = admit(&server, peer, &outbox, &traffic) else {
         let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
         let _ = io.try_write(&msg.to_bytes());
         tracing::info!(addr = %peer.host(), "connection refused: too many from this address");
@@ -86,8 +87,7 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
         plain: None,
         closing: None,
         close_deadline: None,
-        bytes_in: 0,
-        bytes_out: 0,
+        traffic,
     };
     let reason = conn.run(&io).await;
     {
@@ -98,11 +98,12 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
             release_ip(&mut state, ip);
         }
     }
-    tracing::info!(id, addr = %peer.host(), nick = %conn.nick, reason = %reason, bytes_in = conn.bytes_in, bytes_out = conn.bytes_out, "connection closed");
+    let (bytes_in, bytes_out) = conn.traffic.totals();
+    tracing::info!(id, addr = %peer.host(), nick = %conn.nick, reason = %reason, bytes_in, bytes_out, "connection closed");
 }
 
 /// Adds the client to the state unless its address has too many connections.
-fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>) -> Option<ClientId> {
+fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>, traffic: &Arc<Traffic>) -> Option<ClientId> {
     let limits = &server.info.config.limits;
     let mut state = server.state();
     if let Some(ip) = peer.ip() {
@@ -116,7 +117,8 @@ fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>) -> Option<ClientId> 
         *count += 1;
     }
     let id = state.next_id();
-    let client = Client::new(id, peer.host(), peer.ip(), outbox.clone(), clock::unix_now());
+    let mut client = Client::new(id, peer.host(), peer.ip(), outbox.clone(), clock::unix_now());
+    client.traffic = traffic.clone();
     state.clients.insert(id, client);
     Some(id)
 }
@@ -156,8 +158,7 @@ struct Conn {
     /// Set once the outbox is closed: the reason the connection ends.
     closing: Option<String>,
     close_deadline: Option<Instant>,
-    bytes_in: u64,
-    bytes_out: u64,
+    traffic: Arc<Traffic>,
 }
 
 impl Conn {
@@ -228,7 +229,7 @@ impl Conn {
         match io.try_read_buf(&mut self.rbuf) {
             Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => {
-                self.bytes_in += n as u64;
+                self.traffic.add_in(n as u64);
                 self.last_input = Instant::now();
                 self.ping_sent = None;
                 Ok(true)
@@ -243,7 +244,7 @@ impl Conn {
             match io.try_write(&self.wbuf) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    self.bytes_out += n as u64;
+                    self.traffic.add_out(n as u64);
                     self.wbuf.advance(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,

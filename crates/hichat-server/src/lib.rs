@@ -12,6 +12,7 @@ pub mod caps;
 mod clock;
 pub mod config;
 pub mod conn;
+pub mod console;
 mod flood;
 mod handlers;
 mod isupport;
@@ -24,5 +25,6 @@ pub mod state;
 pub mod transport;
 
 pub use config::{Config, ConfigError, DEFAULT_TOML};
+pub use console::{Console, ConsoleReply};
 pub use listener::{BindError, Listener};
 pub use server::Server;

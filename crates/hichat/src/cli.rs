@@ -15,6 +15,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the chat server (IRC on 127.0.0.1:6666 by default).
     Serve(ServeArgs),
+    /// Chat in a terminal: connects to 127.0.0.1:6666 and joins #hello.
+    Connect(hichat_client::ConnectArgs),
     /// Work with the configuration file.
     Config {
         #[command(subcommand)]
@@ -35,6 +37,10 @@ pub struct ServeArgs {
     /// Directory for the server's data (default ./hichat-data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Read the operator console from standard input even when it is not a
+    /// terminal (on a terminal the console is always on).
+    #[arg(long)]
+    pub console: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 //! chat logic lives here.
 
 mod cli;
+mod console;
 mod serve;
 
 use clap::Parser;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Connect(args) => ExitCode::from(hichat_client::run(args).clamp(0, 255) as u8),
         Command::Config { command: ConfigCommand::Default } => {
             print!("{}", hichat_server::DEFAULT_TOML);
             ExitCode::SUCCESS

@@ -24,6 +24,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     if !args.listen.is_empty() {
         config.server.listen = args.listen.clone();
     }
+    let console = args.console;
     if let Some(dir) = args.data_dir {
         config.server.data_dir = dir;
     }
@@ -45,7 +46,18 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let addrs: Vec<String> = listeners.iter().map(Listener::local_addr).collect();
         eprintln!("hichat: serving IRC on {}", addrs.join(", "));
         let server = Server::new(config);
-        server.serve(listeners, shutdown_signal()).await;
+        let console_wanted = console || std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let console_done = if console_wanted { crate::console::start(&server) } else { None };
+        let stop = async move {
+            match console_done {
+                Some(done) => tokio::select! {
+                    _ = shutdown_signal() => {}
+                    _ = done => {}
+                },
+                None => shutdown_signal().await,
+            }
+        };
+        server.serve(listeners, stop).await;
         ExitCode::SUCCESS
     })
 }

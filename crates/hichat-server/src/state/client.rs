@@ -3,8 +3,32 @@
 use crate::caps::Caps;
 use crate::outbox::Outbox;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Bytes a connection has read and written, updated by its task and read
+/// by the operator console.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+}
+
+impl Traffic {
+    pub fn add_in(&self, n: u64) {
+        self.bytes_in.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn add_out(&self, n: u64) {
+        self.bytes_out.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// (bytes in, bytes out).
+    pub fn totals(&self) -> (u64, u64) {
+        (self.bytes_in.load(Ordering::Relaxed), self.bytes_out.load(Ordering::Relaxed))
+    }
+}
 
 /// Identifies a connection for its whole life; never reused.
 pub type ClientId = u64;
@@ -63,6 +87,7 @@ pub struct Client {
     /// Folded names of channels this client has been invited to.
     pub invites: Vec<String>,
     pub outbox: Arc<Outbox>,
+    pub traffic: Arc<Traffic>,
     /// Unix time of connection.
     pub signon: u64,
     /// Last time this client sent a message (for WHOIS idle).
@@ -89,6 +114,7 @@ impl Client {
             channels: Vec::new(),
             invites: Vec::new(),
             outbox,
+            traffic: Arc::default(),
             signon,
             last_message: Instant::now(),
         }
