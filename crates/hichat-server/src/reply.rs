@@ -25,11 +25,9 @@ impl HandlerError {
     }
 
     /// Maps a command-parsing error to its numeric.
-    pub fn from_command_error(e: CommandError, registered: bool) -> Self {
+    pub fn from_command_error(e: CommandError) -> Self {
         match e {
             CommandError::NeedMoreParams(verb) => Self::numeric(Numeric::ErrNeedMoreParams, [verb]),
-            // Before registration only registration commands are known.
-            CommandError::Unknown(_) if !registered => Self::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()),
             CommandError::Unknown(verb) => Self::numeric(Numeric::ErrUnknownCommand, [verb]),
             CommandError::NoRecipient(verb) => {
                 Self::NumericText(Numeric::ErrNoRecipient, Vec::new(), format!("No recipient given ({verb})"))
@@ -63,13 +61,11 @@ impl HandlerError {
     }
 }
 
-/// Builds `:server NNN target args... :text` (text left out when empty).
-pub fn numeric(server: &str, target: &str, n: Numeric, args: &[&str], text: &str) -> Message {
+/// Builds `:server NNN target args... :text` (no text parameter when `None`).
+pub fn numeric(server: &str, target: &str, n: Numeric, args: &[&str], text: Option<&str>) -> Message {
     let mut params = Vec::with_capacity(args.len() + 2);
     params.push(target.to_owned());
     params.extend(args.iter().map(|a| (*a).to_owned()));
-    if !text.is_empty() {
-        params.push(text.to_owned());
-    }
+    params.extend(text.map(str::to_owned));
     Message { tags: Vec::new(), source: Some(server.to_owned()), command: n.as_command(), params }
 }

@@ -51,12 +51,15 @@ impl Ctx<'_> {
     /// Sends `:server NNN <nick> args... :<standard text>` to the client;
     /// the standard text is left out when the numeric has none.
     pub fn numeric(&mut self, n: Numeric, args: &[&str]) {
-        self.numeric_text(n, args, n.text());
+        let text = Some(n.text()).filter(|t| !t.is_empty());
+        let msg = crate::reply::numeric(&self.info.name, &self.me().nick, n, args, text);
+        self.state.send(self.id, &msg);
     }
 
-    /// Like [`Ctx::numeric`] with a given last parameter (left out if empty).
+    /// Like [`Ctx::numeric`] with a given last parameter, sent even when
+    /// empty (an ISON with nobody online, a LIST entry without a topic).
     pub fn numeric_text(&mut self, n: Numeric, args: &[&str], text: &str) {
-        let msg = crate::reply::numeric(&self.info.name, &self.me().nick, n, args, text);
+        let msg = crate::reply::numeric(&self.info.name, &self.me().nick, n, args, Some(text));
         self.state.send(self.id, &msg);
     }
 
@@ -103,9 +106,13 @@ const RULES: &[Rule] = &[
 
 /// Runs one parsed message from client `ctx.id`.
 pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
-    let result = match Command::from_message(msg) {
-        Ok(cmd) => run(ctx, cmd),
-        Err(e) => Err(HandlerError::from_command_error(e, ctx.me().registered)),
+    // Before registration only registration commands are even parsed: any
+    // other line, well-formed or not (irssi sends `JOIN :`), gets 451.
+    let verb = msg.verb();
+    let result = if !ctx.me().registered && !RULES.iter().any(|r| r.verb == verb && r.before_registration) {
+        Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()))
+    } else {
+        Command::from_message(msg).map_err(HandlerError::from_command_error).and_then(|cmd| run(ctx, cmd))
     };
     if let Err(e) = result {
         e.send_to(ctx);
@@ -115,9 +122,6 @@ pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
 fn run(ctx: &mut Ctx<'_>, cmd: Command) -> HandlerResult {
     let verb = cmd.verb();
     let rule = RULES.iter().find(|r| r.verb == verb);
-    if !ctx.me().registered && !rule.is_some_and(|r| r.before_registration) {
-        return Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()));
-    }
     if rule.is_some_and(|r| r.oper) && !ctx.me().modes.oper {
         return Err(HandlerError::numeric(Numeric::ErrNoPrivileges, Vec::<String>::new()));
     }

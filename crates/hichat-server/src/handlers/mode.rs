@@ -181,14 +181,8 @@ fn apply(ctx: &mut Ctx<'_>, key: &str, display: &str, change: ModeChange) -> Opt
             if add {
                 let Some(n) = arg.as_deref().and_then(|a| a.parse::<usize>().ok()).filter(|n| *n > 0) else {
                     let shown = arg.unwrap_or_default();
-                    let msg = crate::reply::numeric(
-                        &ctx.info.name,
-                        &ctx.me().nick,
-                        Numeric::ErrInvalidModeParam,
-                        &[display, "l", &shown],
-                        "Invalid limit: must be a positive number",
-                    );
-                    ctx.send(&msg);
+                    let why = "Invalid limit: must be a positive number";
+                    ctx.numeric_text(Numeric::ErrInvalidModeParam, &[display, "l", &shown], why);
                     return None;
                 };
                 chan.modes.limit = Some(n);

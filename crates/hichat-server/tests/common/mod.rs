@@ -74,6 +74,16 @@ impl TestServer {
     }
 }
 
+/// The commands of some messages, for compact assertions.
+pub fn commands(msgs: &[Message]) -> Vec<&str> {
+    msgs.iter().map(|m| m.command.as_str()).collect()
+}
+
+/// A message's parameters as `&str`s, for comparing with a literal list.
+pub fn params(m: &Message) -> Vec<&str> {
+    m.params.iter().map(String::as_str).collect()
+}
+
 /// A client speaking raw IRC lines.
 pub struct TestClient {
     pub nick: String,
@@ -84,6 +94,19 @@ pub struct TestClient {
 impl TestClient {
     pub async fn connect(addr: &str) -> TestClient {
         let stream = TcpStream::connect(addr).await.expect("connect to the test server");
+        Self::from_stream(stream)
+    }
+
+    /// Connects with a small kernel receive buffer, so that a client that
+    /// stops reading fills the server's send queue sooner.
+    pub async fn connect_with_recv_buffer(addr: &str, bytes: u32) -> TestClient {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        let stream = socket.connect(addr.parse().expect("socket address")).await.expect("connect");
+        Self::from_stream(stream)
+    }
+
+    fn from_stream(stream: TcpStream) -> TestClient {
         let (r, w) = stream.into_split();
         TestClient { nick: "*".into(), reader: BufReader::new(r), writer: w }
     }
@@ -160,6 +183,34 @@ impl TestClient {
     pub async fn expect_nothing(&mut self) {
         let before = self.sync().await;
         assert!(before.is_empty(), "{}: unexpected lines: {before:?}", self.nick);
+    }
+
+    /// Every message that arrives until `quiet` passes with nothing new (or
+    /// the connection closes).
+    pub async fn messages_until_quiet(&mut self, quiet: Duration) -> Vec<Message> {
+        let mut out = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match tokio::time::timeout(quiet, self.reader.read_until(b'\n', &mut buf)).await {
+                Err(_) | Ok(Err(_)) | Ok(Ok(0)) => return out,
+                Ok(Ok(_)) => {
+                    let line = String::from_utf8(buf).expect("server sent UTF-8");
+                    let line = line.trim_end_matches(['\r', '\n']);
+                    out.push(Message::parse(line).unwrap_or_else(|e| panic!("unparsable line {line:?}: {e}")));
+                }
+            }
+        }
+    }
+
+    /// Registers after negotiating `caps` with CAP LS 302 / REQ / END.
+    pub async fn register_with_caps(&mut self, nick: &str, caps: &str) {
+        self.send("CAP LS 302").await;
+        self.expect("CAP").await;
+        self.send(&format!("CAP REQ :{caps}")).await;
+        let ack = self.expect("CAP").await;
+        assert_eq!(ack.params[1], "ACK", "{ack:?}");
+        self.send("CAP END").await;
+        self.register(nick).await;
     }
 
     /// Reads until the server closes the connection; returns what came.
