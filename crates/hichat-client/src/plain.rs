@@ -51,6 +51,11 @@ where
                     break;
                 }
             }
+            _ = tokio::signal::ctrl_c(), if !client.quitting => {
+                // Ctrl+C leaves politely, like `exit`.
+                input_open = false;
+                client.quit(None);
+            }
             line = lines.next_segment(), if input_open => {
                 match line {
                     Ok(Some(bytes)) => {

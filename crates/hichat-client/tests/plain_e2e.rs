@@ -60,17 +60,17 @@ async fn two_clients_chat_in_hello_with_chinese_and_emoji() {
 #[tokio::test]
 async fn piped_lines_then_eof_are_delivered_before_quitting() {
     let server = TestServer::start();
-    let mut ann = PlainClient::start(&server.addr, "ann", &["--channel", "#pipes"]);
-    ann.expect("ann joined #pipes").await;
-    // bob's whole input is written and closed before he has even registered.
-    let mut bob = PlainClient::start(&server.addr, "bob", &["--channel", "pipes"]);
-    bob.type_line("first 第一").await;
-    bob.type_line("second 🎈").await;
-    bob.close_input();
-    assert_stamped(&ann.expect("<bob>").await, "<bob> first 第一");
-    assert_stamped(&ann.expect("<bob>").await, "<bob> second 🎈");
-    ann.expect("bob quit").await;
-    assert_eq!(bob.finish().await.0, 0);
+    let mut pia = PlainClient::start(&server.addr, "pia", &["--channel", "#pipes"]);
+    pia.expect("pia joined #pipes").await;
+    // pete's whole input is written and closed before he has even registered.
+    let mut pete = PlainClient::start(&server.addr, "pete", &["--channel", "pipes"]);
+    pete.type_line("first 第一").await;
+    pete.type_line("second 🎈").await;
+    pete.close_input();
+    assert_stamped(&pia.expect("<pete>").await, "<pete> first 第一");
+    assert_stamped(&pia.expect("<pete>").await, "<pete> second 🎈");
+    pia.expect("pete quit").await;
+    assert_eq!(pete.finish().await.0, 0);
 }
 
 #[tokio::test]
@@ -129,22 +129,39 @@ async fn reconnects_and_rejoins_after_the_server_restarts() {
         eprintln!("skipped: the server at {} is not one this test can restart", server.addr);
         return;
     }
-    let mut ann = PlainClient::start(&server.addr, "ann", &["--channel", "#back"]);
-    ann.expect("ann joined #back").await;
+    let mut rea = PlainClient::start(&server.addr, "rea", &["--channel", "#back"]);
+    rea.expect("rea joined #back").await;
     server.stop();
     assert_stamped(
-        &ann.expect("disconnected").await,
+        &rea.expect("disconnected").await,
         "-- disconnected (connection closed by the server), reconnecting in 1s...",
     );
     server.restart();
-    ann.expect("-- reconnected").await;
-    ann.expect("ann joined #back").await;
-    let mut bob = PlainClient::start(&server.addr, "bob", &["--channel", "#back"]);
-    bob.expect("bob joined #back").await;
-    bob.type_line("welcome back 🔁").await;
-    assert_stamped(&ann.expect("<bob>").await, "<bob> welcome back 🔁");
-    ann.type_line("exit").await;
-    bob.type_line("exit").await;
-    assert_eq!(ann.finish().await.0, 0);
-    assert_eq!(bob.finish().await.0, 0);
+    rea.expect("-- reconnected").await;
+    rea.expect("rea joined #back").await;
+    let mut rob = PlainClient::start(&server.addr, "rob", &["--channel", "#back"]);
+    rob.expect("rob joined #back").await;
+    rob.type_line("welcome back 🔁").await;
+    assert_stamped(&rea.expect("<rob>").await, "<rob> welcome back 🔁");
+    rea.type_line("exit").await;
+    rob.type_line("exit").await;
+    assert_eq!(rea.finish().await.0, 0);
+    assert_eq!(rob.finish().await.0, 0);
+}
+
+#[tokio::test]
+async fn retry_waits_for_the_server_to_come_up() {
+    let mut server = TestServer::start();
+    if !server.is_managed() {
+        eprintln!("skipped: the server at {} is not one this test can stop", server.addr);
+        return;
+    }
+    server.stop();
+    let mut tia = PlainClient::start(&server.addr, "tia", &["--retry", "--channel", "#retry"]);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.restart();
+    tia.expect("connected to").await;
+    tia.expect("tia joined #retry").await;
+    tia.type_line("exit").await;
+    assert_eq!(tia.finish().await.0, 0);
 }

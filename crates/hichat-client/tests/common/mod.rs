@@ -2,9 +2,10 @@
 //! to, and a plain-mode client driven through in-memory pipes.
 //!
 //! The server under test is chosen in one place, [`TestServer::start`]:
-//! `HICHAT_TEST_IRC_ADDR` names a running server; otherwise ngIRCd is
-//! started on a free loopback port. Switching these tests to hichat's own
-//! server means replacing that function's body.
+//! `HICHAT_TEST_IRC_ADDR` names a running server; `HICHAT_TEST_SERVER_BIN`
+//! names a `hichat` binary whose `serve` is started on a free loopback port;
+//! otherwise ngIRCd is started there. Switching these tests to hichat's own
+//! server for good means changing that function only.
 
 #![allow(dead_code)]
 
@@ -23,6 +24,7 @@ pub struct TestServer {
     pub addr: String,
     port: u16,
     child: Option<Child>,
+    /// The server's config file or data directory, removed at the end.
     config: Option<PathBuf>,
 }
 
@@ -35,13 +37,39 @@ impl TestServer {
         }
         let port = free_port();
         let mut server = TestServer { addr: format!("127.0.0.1:{port}"), port, child: None, config: None };
-        server.spawn_ngircd();
+        server.spawn();
         server
     }
 
     /// True when this test started the server (so it can stop and restart it).
     pub fn is_managed(&self) -> bool {
         self.config.is_some()
+    }
+
+    fn spawn(&mut self) {
+        match std::env::var_os("HICHAT_TEST_SERVER_BIN") {
+            Some(bin) => self.spawn_hichat(PathBuf::from(bin)),
+            None => self.spawn_ngircd(),
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(&self.addr).is_err() {
+            assert!(Instant::now() < deadline, "the test server did not start listening on {}", self.addr);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn spawn_hichat(&mut self, bin: PathBuf) {
+        let data = std::env::temp_dir().join(format!("hichat-client-test-{}-{}", std::process::id(), self.port));
+        let child = Command::new(bin)
+            .args(["serve", "--listen", &self.addr, "--data-dir"])
+            .arg(&data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start hichat serve");
+        self.child = Some(child);
+        self.config = Some(data);
     }
 
     fn spawn_ngircd(&mut self) {
@@ -68,11 +96,6 @@ impl TestServer {
             .expect("start ngircd");
         self.child = Some(child);
         self.config = Some(path);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(&self.addr).is_err() {
-            assert!(Instant::now() < deadline, "ngircd did not start listening on {}", self.addr);
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
     /// Stops the server (only one this test started).
@@ -86,7 +109,7 @@ impl TestServer {
     /// Starts it again on the same port.
     pub fn restart(&mut self) {
         self.stop();
-        self.spawn_ngircd();
+        self.spawn();
     }
 }
 
@@ -94,7 +117,8 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop();
         if let Some(path) = self.config.take() {
-            let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_dir_all(&path);
         }
     }
 }
