@@ -107,6 +107,8 @@ impl TestClient {
     }
 
     fn from_stream(stream: TcpStream) -> TestClient {
+        // Every write its own segment: a line sent in pieces arrives in pieces.
+        stream.set_nodelay(true).expect("TCP_NODELAY");
         let (r, w) = stream.into_split();
         TestClient { nick: "*".into(), reader: BufReader::new(r), writer: w }
     }
