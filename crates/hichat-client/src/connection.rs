@@ -246,27 +246,5 @@ async fn wait_or_quit(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_a_cap_and_resets() {
-        let mut b = Backoff::new(Duration::from_secs(1));
-        let waits: Vec<u64> = (0..7).map(|_| b.next_wait().as_secs()).collect();
-        assert_eq!(waits, vec![1, 2, 4, 8, 16, 30, 30]);
-        b.reset();
-        assert_eq!(b.next_wait().as_secs(), 1);
-    }
-
-    #[tokio::test]
-    async fn refused_connection_is_worded_for_the_user() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        drop(listener);
-        let err = connect(&addr).await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!("could not connect to {addr}: connection refused (is 'hichat serve' running?)")
-        );
-    }
-}
+#[path = "connection_tests.rs"]
+mod tests;

@@ -124,12 +124,16 @@ pub(crate) async fn run(
                     }
                 }
             }
-            _ = ticker.tick(), if !closing && s.reg.is_none() => {
+            _ = ticker.tick(), if !closing => {
                 if s.last_heard.elapsed() > interval * 3 {
-                    return End::Lost("ping timeout".into());
+                    return End::Lost("no reply from the server (ping timeout)".into());
                 }
-                if let Err(e) = s.lag_ping().await {
-                    return End::Lost(e);
+                // During registration the server may not answer PING yet;
+                // its silence alone is the test then.
+                if s.reg.is_none() {
+                    if let Err(e) = s.lag_ping().await {
+                        return End::Lost(e);
+                    }
                 }
             }
             _ = tokio::time::sleep_until(deadline), if quit_deadline.is_some() => {

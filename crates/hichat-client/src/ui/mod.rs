@@ -159,3 +159,99 @@ pub fn on_key(client: &mut Client, ui: &mut Ui, key: KeyEvent) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{Handle, Outgoing};
+    use crate::state::{Line, LineKind, State};
+    use tokio::sync::mpsc;
+
+    fn client() -> (Client, mpsc::UnboundedReceiver<Outgoing>) {
+        let (_event_tx, events) = mpsc::unbounded_channel();
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let mut state = State::new("srv", "ann", &["#hello".into(), "#rust".into()]);
+        state.conn = crate::state::ConnState::Connected;
+        for m in ["bob", "bea", "ann"] {
+            let member = state.parse_member(m);
+            state.windows[1].members.push(member);
+        }
+        (Client { state, conn: Handle { events, out }, quitting: false }, out_rx)
+    }
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    fn typed(c: &mut Client, ui: &mut Ui, text: &str) {
+        for ch in text.chars() {
+            on_key(c, ui, key(KeyCode::Char(ch), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn enter_sends_to_the_current_window_and_shows_it() {
+        let (mut c, mut out) = client();
+        let mut ui = Ui::default();
+        typed(&mut c, &mut ui, "你好 🎉");
+        on_key(&mut c, &mut ui, key(KeyCode::Enter, KeyModifiers::NONE));
+        let Ok(Outgoing::Send(m)) = out.try_recv() else { panic!("nothing sent") };
+        assert_eq!(m.to_string(), "PRIVMSG #hello :你好 🎉");
+        assert_eq!(c.state.windows[1].lines.back().map(|l| l.text.as_str()), Some("你好 🎉"));
+        assert_eq!(ui.input.text(), "");
+        on_key(&mut c, &mut ui, key(KeyCode::Up, KeyModifiers::NONE));
+        assert_eq!(ui.input.text(), "你好 🎉");
+    }
+
+    #[test]
+    fn window_keys_switch_and_clear_unread() {
+        let (mut c, _out) = client();
+        let mut ui = Ui::default();
+        c.state.push(2, Line::new("10:00", LineKind::Message, "bob", "hi"));
+        assert_eq!(c.state.windows[2].unread, 1);
+        on_key(&mut c, &mut ui, key(KeyCode::Char('3'), KeyModifiers::ALT));
+        assert_eq!((c.state.current, c.state.windows[2].unread), (2, 0));
+        on_key(&mut c, &mut ui, key(KeyCode::Char('n'), KeyModifiers::CONTROL));
+        assert_eq!(c.state.current, 0);
+        on_key(&mut c, &mut ui, key(KeyCode::Char('p'), KeyModifiers::CONTROL));
+        assert_eq!(c.state.current, 2);
+        typed(&mut c, &mut ui, "/win 2");
+        on_key(&mut c, &mut ui, key(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(c.state.current, 1);
+    }
+
+    #[test]
+    fn tab_completes_nicks_of_the_window() {
+        let (mut c, _out) = client();
+        let mut ui = Ui::default();
+        typed(&mut c, &mut ui, "b");
+        on_key(&mut c, &mut ui, key(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(ui.input.text(), "bea: ");
+        on_key(&mut c, &mut ui, key(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(ui.input.text(), "bob: ");
+    }
+
+    #[test]
+    fn page_keys_scroll_within_bounds() {
+        let (mut c, _out) = client();
+        let mut ui = Ui { metrics: Metrics { body_rows: 10, max_scroll: 7 }, ..Ui::default() };
+        on_key(&mut c, &mut ui, key(KeyCode::PageUp, KeyModifiers::NONE));
+        assert_eq!(c.state.windows[1].scroll, 5);
+        on_key(&mut c, &mut ui, key(KeyCode::PageUp, KeyModifiers::NONE));
+        assert_eq!(c.state.windows[1].scroll, 7);
+        on_key(&mut c, &mut ui, key(KeyCode::PageDown, KeyModifiers::NONE));
+        assert_eq!(c.state.windows[1].scroll, 2);
+    }
+
+    #[test]
+    fn exit_and_ctrl_c_quit_once() {
+        let (mut c, mut out) = client();
+        let mut ui = Ui::default();
+        typed(&mut c, &mut ui, "exit");
+        on_key(&mut c, &mut ui, key(KeyCode::Enter, KeyModifiers::NONE));
+        on_key(&mut c, &mut ui, key(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(out.try_recv(), Ok(Outgoing::Quit(None)));
+        assert!(out.try_recv().is_err());
+        assert!(c.quitting);
+    }
+}
