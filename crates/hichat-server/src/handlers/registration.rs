@@ -179,5 +179,9 @@ pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
         ctx.numeric(Numeric::RplISupport, &args);
     }
     let _ = info::lusers(ctx);
-    let _ = info::motd(ctx);
+    // An empty MOTD ends the burst with 422, which clients wait for as
+    // much as for 376.
+    if let Err(e) = info::motd(ctx) {
+        e.send_to(ctx);
+    }
 }
