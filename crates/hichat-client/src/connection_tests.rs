@@ -94,6 +94,10 @@ async fn registers_with_caps_answers_ping_measures_lag_and_reconnects() {
     assert!(matches!(next(&mut handle).await, ConnEvent::Lag(_)));
     srv.send("PING :are-you-there").await;
     srv.expect("PONG are-you-there").await;
+    // Broken UTF-8 from the server is shown with U+FFFD, not dropped.
+    srv.wr.write_all(b":bob!b@h PRIVMSG #hello :\xff ok \xe4\xbd\xa0\r\n").await.unwrap();
+    let ev = next(&mut handle).await;
+    assert!(matches!(&ev, ConnEvent::Message(m) if m.param(1) == "\u{FFFD} ok 你"), "{ev:?}");
     // We join another channel, then the server goes away.
     srv.send(":ann!a@h JOIN #rust").await;
     assert!(matches!(next(&mut handle).await, ConnEvent::Message(m) if m.command == "JOIN"));

@@ -89,7 +89,11 @@ pub(crate) async fn run(
                         Ok(None) => break,
                         Err(_) => continue,
                     };
-                    let Ok(msg) = Message::parse_bytes(&line) else { continue };
+                    // A server relaying bad UTF-8 still gets its line shown,
+                    // with U+FFFD where the bytes were broken.
+                    let parsed = Message::parse_bytes(&line)
+                        .or_else(|_| Message::parse(&String::from_utf8_lossy(&line)));
+                    let Ok(msg) = parsed else { continue };
                     if closing {
                         continue;
                     }

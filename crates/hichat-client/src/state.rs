@@ -249,7 +249,8 @@ impl State {
         if line.kind == LineKind::Message || line.kind == LineKind::Action || line.kind == LineKind::Notice {
             let me = !line.nick.is_empty() && casemap::eq(&line.nick, &self.nick);
             line.highlight = !me && mentions(&line.text, &self.nick);
-            if !current && !me {
+            // Server notices don't count: the act list is for conversations.
+            if !current && !me && w.kind != WindowKind::Server {
                 w.unread += 1;
                 w.highlight |= line.highlight || w.kind == WindowKind::Query;
             }

@@ -29,6 +29,8 @@ fn unread_counts_only_other_windows_and_reset_on_switch() {
     assert!(s.windows[2].highlight);
     s.switch(2);
     assert_eq!((s.windows[2].unread, s.windows[2].highlight), (0, false));
+    s.push(0, Line::new("10:00", LineKind::Notice, "irc.local", "*** server notice"));
+    assert_eq!(s.windows[0].unread, 0, "server notices are not unread conversation");
 }
 
 #[test]
