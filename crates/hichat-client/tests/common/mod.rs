@@ -2,10 +2,11 @@
 //! to, and a plain-mode client driven through in-memory pipes.
 //!
 //! The server under test is chosen in one place, [`TestServer::start`]:
-//! `HICHAT_TEST_IRC_ADDR` names a running server; `HICHAT_TEST_SERVER_BIN`
-//! names a `hichat` binary whose `serve` is started on a free loopback port;
-//! otherwise ngIRCd is started there. Switching these tests to hichat's own
-//! server for good means changing that function only.
+//! by default hichat's own server runs in this process on a free loopback
+//! port; `HICHAT_TEST_IRC_ADDR` names a running server instead;
+//! `HICHAT_TEST_SERVER_BIN` names a `hichat` binary whose `serve` is started;
+//! `HICHAT_TEST_SERVER=ngircd` starts ngIRCd, to check the client against
+//! another server.
 
 #![allow(dead_code)]
 
@@ -24,8 +25,11 @@ pub struct TestServer {
     pub addr: String,
     port: u16,
     child: Option<Child>,
+    /// hichat's server running in this process: its thread and stop signal.
+    inprocess: Option<(std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>)>,
     /// The server's config file or data directory, removed at the end.
     config: Option<PathBuf>,
+    managed: bool,
 }
 
 impl TestServer {
@@ -33,23 +37,27 @@ impl TestServer {
     pub fn start() -> TestServer {
         if let Ok(addr) = std::env::var("HICHAT_TEST_IRC_ADDR") {
             let port = addr.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
-            return TestServer { addr, port, child: None, config: None };
+            return TestServer { addr, port, child: None, inprocess: None, config: None, managed: false };
         }
         let port = free_port();
-        let mut server = TestServer { addr: format!("127.0.0.1:{port}"), port, child: None, config: None };
+        let addr = format!("127.0.0.1:{port}");
+        let mut server = TestServer { addr, port, child: None, inprocess: None, config: None, managed: true };
         server.spawn();
         server
     }
 
     /// True when this test started the server (so it can stop and restart it).
     pub fn is_managed(&self) -> bool {
-        self.config.is_some()
+        self.managed
     }
 
     fn spawn(&mut self) {
-        match std::env::var_os("HICHAT_TEST_SERVER_BIN") {
-            Some(bin) => self.spawn_hichat(PathBuf::from(bin)),
-            None => self.spawn_ngircd(),
+        if let Some(bin) = std::env::var_os("HICHAT_TEST_SERVER_BIN") {
+            self.spawn_hichat(PathBuf::from(bin));
+        } else if std::env::var("HICHAT_TEST_SERVER").as_deref() == Ok("ngircd") {
+            self.spawn_ngircd();
+        } else {
+            self.spawn_inprocess();
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(&self.addr).is_err() {
@@ -70,6 +78,31 @@ impl TestServer {
             .expect("start hichat serve");
         self.child = Some(child);
         self.config = Some(data);
+    }
+
+    fn spawn_inprocess(&mut self) {
+        let addr = self.addr.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime for the test server");
+            runtime.block_on(async move {
+                let mut config = hichat_server::Config::default();
+                // Every test client comes from 127.0.0.1.
+                config.limits.connections_per_ip = 10_000;
+                let listener = hichat_server::Listener::bind(&addr).expect("bind the test server's port");
+                let server = hichat_server::Server::new(config);
+                server
+                    .serve(vec![listener], async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        self.inprocess = Some((thread, stop));
     }
 
     fn spawn_ngircd(&mut self) {
@@ -100,6 +133,10 @@ impl TestServer {
 
     /// Stops the server (only one this test started).
     pub fn stop(&mut self) {
+        if let Some((thread, stop)) = self.inprocess.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
