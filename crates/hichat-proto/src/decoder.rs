@@ -9,6 +9,10 @@
 //! The maximum length is enforced while the line is still incomplete, so an
 //! over-long line is never buffered whole: once the limit is passed, the
 //! decoder drops what it has and skips input up to the next line ending.
+//!
+//! While a line is incomplete the decoder remembers how far it has searched
+//! (for the line ending, and for the space that ends a tag section), so a
+//! line that trickles in a byte at a time costs linear work, not quadratic.
 
 use bytes::{Bytes, BytesMut};
 
@@ -29,10 +33,18 @@ pub enum DecodeError {
 
 /// Splits a byte stream into lines ending in LF (an optional CR before it is
 /// removed). Lines are returned without their ending.
+///
+/// The decoder is meant to be given the same buffer on every call, with
+/// bytes only appended to it in between; it remembers how far it has looked.
+/// If the buffer is cleared or swapped anyway, the decoder does not panic.
 #[derive(Debug, Clone)]
 pub struct LineDecoder {
     /// Bytes of the buffer already searched for a line ending.
     scanned: usize,
+    /// The first space of the buffered partial line, once seen, when that
+    /// line starts with a tag section. Remembered so that a line arriving a
+    /// byte at a time is not searched from its start on every call.
+    tags_end: Option<usize>,
     /// True while skipping the rest of an over-long line.
     discarding: bool,
     max_message: usize,
@@ -54,7 +66,7 @@ impl LineDecoder {
     /// A decoder allowing `max_message` bytes for the message part (with its
     /// line ending) and `max_tags` bytes for the tag section.
     pub fn with_limits(max_message: usize, max_tags: usize) -> Self {
-        Self { scanned: 0, discarding: false, max_message, max_tags }
+        Self { scanned: 0, tags_end: None, discarding: false, max_message, max_tags }
     }
 
     /// Takes the next complete line out of `buf`.
@@ -63,12 +75,18 @@ impl LineDecoder {
     /// `Err(TooLong)` once for each over-long line; call again after an error
     /// to go on with the following lines.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, DecodeError> {
+        if self.scanned > buf.len() {
+            // The buffer was cleared or swapped behind our back: start over.
+            self.scanned = 0;
+            self.tags_end = None;
+        }
         loop {
             let newline = buf[self.scanned..].iter().position(|&b| b == b'\n');
             match newline {
                 Some(i) => {
                     let end = self.scanned + i;
                     self.scanned = 0;
+                    self.tags_end = None;
                     let mut line = buf.split_to(end + 1);
                     if self.discarding {
                         // The tail of a line already reported as too long.
@@ -79,21 +97,30 @@ impl LineDecoder {
                     if line.last() == Some(&b'\r') {
                         line.truncate(end - 1);
                     }
-                    if self.too_long(&line, true) {
+                    let first_space =
+                        if line.first() == Some(&b'@') { line.iter().position(|&b| b == b' ') } else { None };
+                    if self.too_long(&line, first_space) {
                         return Err(DecodeError::TooLong);
                     }
                     return Ok(Some(line.freeze()));
                 }
                 None => {
-                    self.scanned = buf.len();
                     if self.discarding {
                         buf.clear();
                         self.scanned = 0;
                         return Ok(None);
                     }
-                    if self.too_long(buf, false) {
+                    if self.tags_end.is_none() && buf.first() == Some(&b'@') {
+                        self.tags_end = buf[self.scanned..].iter().position(|&b| b == b' ').map(|i| self.scanned + i);
+                    }
+                    self.scanned = buf.len();
+                    // The shortest line this can still become: the buffered
+                    // bytes, less a CR that may be the start of the ending.
+                    let shortest = buf.strip_suffix(b"\r").unwrap_or(buf);
+                    if self.too_long(shortest, self.tags_end) {
                         buf.clear();
                         self.scanned = 0;
+                        self.tags_end = None;
                         self.discarding = true;
                         return Err(DecodeError::TooLong);
                     }
@@ -103,13 +130,18 @@ impl LineDecoder {
         }
     }
 
-    /// Whether `line` (without its ending when `complete`) breaks a limit.
-    fn too_long(&self, line: &[u8], complete: bool) -> bool {
-        // The ending is counted in the message limit; an incomplete line has
-        // at least one more byte of it to come.
-        let ending = if complete { 2 } else { 1 };
+    /// Whether `line`, a line without its ending, breaks a limit.
+    /// `first_space` is the position of its first space, if it has one.
+    ///
+    /// An incomplete line is checked as the shortest line it can still
+    /// become, so whether a line is refused never depends on how its bytes
+    /// were split into reads.
+    fn too_long(&self, line: &[u8], first_space: Option<usize>) -> bool {
+        // The ending counts in the message limit as CR LF, even if only an
+        // LF is sent.
+        let ending = 2;
         if line.first() == Some(&b'@') {
-            match line.iter().position(|&b| b == b' ') {
+            match first_space {
                 Some(space) => space + 1 > self.max_tags || line.len() - space - 1 + ending > self.max_message,
                 None => line.len() > self.max_tags,
             }
@@ -143,6 +175,11 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The lengths of the lines, for long lines that would flood a failure.
+    fn lens(out: Vec<Result<Vec<u8>, DecodeError>>) -> Vec<Result<usize, DecodeError>> {
+        out.into_iter().map(|l| l.map(|l| l.len())).collect()
     }
 
     #[test]
@@ -195,6 +232,48 @@ mod tests {
         input.push(b'x');
         input.extend_from_slice(b"\r\n");
         assert_eq!(lines(&[&input]), vec![Err(DecodeError::TooLong)]);
+    }
+
+    #[test]
+    fn cleared_buffer_does_not_panic() {
+        // Regression: the decoder indexed the buffer at the length it had
+        // last seen, and panicked if the caller had cleared it since.
+        let mut d = LineDecoder::new();
+        let mut buf = BytesMut::from(&b"PRIVMSG #c :partial"[..]);
+        assert_eq!(d.decode(&mut buf), Ok(None));
+        buf.clear();
+        assert_eq!(d.decode(&mut buf), Ok(None));
+        buf.extend_from_slice(b"PING x\r\n");
+        assert_eq!(d.decode(&mut buf), Ok(Some(Bytes::from_static(b"PING x"))));
+    }
+
+    #[test]
+    fn tag_line_a_byte_at_a_time() {
+        // The tag section (with `@` and its space) may be MAX_TAGS_LEN long.
+        let mut ok = vec![b'@'];
+        ok.resize(MAX_TAGS_LEN - 1, b'k');
+        ok.extend_from_slice(b" PRIVMSG #c :hi\r\n");
+        let bytes: Vec<&[u8]> = ok.chunks(1).collect();
+        assert_eq!(lens(lines(&bytes)), vec![Ok(ok.len() - 2)]);
+
+        let mut long = vec![b'@'];
+        long.resize(MAX_TAGS_LEN, b'k');
+        long.extend_from_slice(b" PRIVMSG #c :hi\r\nPING 2\r\n");
+        let bytes: Vec<&[u8]> = long.chunks(1).collect();
+        assert_eq!(lines(&bytes), vec![Err(DecodeError::TooLong), Ok(b"PING 2".to_vec())]);
+    }
+
+    #[test]
+    fn verdict_does_not_depend_on_the_split() {
+        // Regression: a partial line ending in CR was measured with the CR,
+        // so a tag-only line of exactly MAX_TAGS_LEN bytes was refused when
+        // its CR and LF came in separate reads, and accepted otherwise.
+        let mut line = vec![b'@'];
+        line.resize(MAX_TAGS_LEN, b'k');
+        line.extend_from_slice(b"\r\n");
+        let (head, tail) = line.split_at(line.len() - 1);
+        assert_eq!(lens(lines(&[&line])), vec![Ok(MAX_TAGS_LEN)]);
+        assert_eq!(lens(lines(&[head, tail])), vec![Ok(MAX_TAGS_LEN)]);
     }
 
     #[test]

@@ -189,15 +189,17 @@ fn split_word(s: &str) -> (&str, &str) {
     }
 }
 
+/// Reads the tag section (without its `@`). A tag with an empty key
+/// (`;;` or `=value`) is dropped: it could not be written back out.
 fn parse_tags(raw: &str) -> Vec<Tag> {
     raw.split(';')
-        .filter(|t| !t.is_empty())
-        .map(|t| match t.split_once('=') {
-            Some((k, v)) => {
-                let v = unescape_tag_value(v);
-                Tag::new(k, (!v.is_empty()).then_some(v))
+        .filter_map(|t| {
+            let (key, value) = t.split_once('=').unwrap_or((t, ""));
+            if key.is_empty() {
+                return None;
             }
-            None => Tag::new(t, None),
+            let value = unescape_tag_value(value);
+            Some(Tag::new(key, (!value.is_empty()).then_some(value)))
         })
         .collect()
 }
@@ -243,6 +245,16 @@ mod tests {
         assert_eq!(Message::parse(":src"), Err(ParseError::NoCommand));
         assert_eq!(Message::parse("PRIV\u{7}MSG x"), Err(ParseError::BadCommand));
         assert_eq!(Message::parse("PRIVMSG #c :a\0b"), Err(ParseError::ForbiddenChar));
+    }
+
+    #[test]
+    fn tag_without_key_is_dropped() {
+        // Regression (found by the decoder fuzzer): `@=x` was read as a tag
+        // with an empty key, written back as `@ y`, which reads as no tag.
+        let m = Message::parse("@=;a=1;=x;;b y").unwrap();
+        assert_eq!(m.tags, vec![Tag::new("a", Some("1".into())), Tag::new("b", None)]);
+        assert_eq!(Message::parse(&m.to_string()), Ok(m));
+        assert_eq!(Message::parse("@= y").unwrap().tags, vec![]);
     }
 
     #[test]
