@@ -69,6 +69,7 @@ impl Console {
 
     /// Handles one typed line.
     pub fn input(&self, line: &str) -> ConsoleReply {
+        let line = crate::plain::clean(line);
         let line = line.trim_end();
         let default_channel = self.server.info.config.server.default_channel.clone();
         if line.trim() == "exit" {

@@ -23,6 +23,12 @@ pub fn looks_like_irc(line: &[u8]) -> bool {
     IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word))
 }
 
+/// Removes the characters that would end or corrupt an IRC line (CR, LF,
+/// NUL) from typed text, so a person can never inject a second command.
+pub fn clean(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0')).collect()
+}
+
 /// Where a plain-text user is in the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -63,6 +69,7 @@ impl PlainSession {
 
     /// Turns a typed line into actions.
     pub fn input(&mut self, line: &str) -> Vec<Action> {
+        let line = clean(line);
         let line = line.trim_end();
         if line.trim().is_empty() {
             return Vec::new();
@@ -197,6 +204,11 @@ mod tests {
         assert_eq!(s.input("你好 world"), vec![Action::Send(Message::new("PRIVMSG", ["#hello", "你好 world"]))]);
         assert_eq!(s.input("exit"), vec![Action::Send(Message::new("QUIT", ["exit"]))]);
         assert_eq!(s.input("   "), vec![]);
+        assert_eq!(
+            s.input("hi\rQUIT :x\0"),
+            vec![Action::Send(Message::new("PRIVMSG", ["#hello", "hiQUIT :x"]))],
+            "a CR inside a typed line must not start a new command"
+        );
         assert!(matches!(s.input("/frobnicate")[0], Action::Say(_)));
     }
 
