@@ -78,6 +78,21 @@ impl Report {
         }
     }
 
+    /// Adds this tool's own CPU use over the run: near 100% of its cores
+    /// means the load generator, not the server, set the pace.
+    pub fn bench_usage(
+        &mut self,
+        before: Option<crate::procstat::ProcSample>,
+        after: Option<crate::procstat::ProcSample>,
+        wall_secs: f64,
+    ) {
+        if let (Some(b), Some(a)) = (before, after) {
+            if wall_secs > 0.0 {
+                self.add("bench_cpu_util", 100.0 * (a.cpu_secs - b.cpu_secs) / wall_secs, "%");
+            }
+        }
+    }
+
     /// The value of a named metric.
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.metrics.iter().find(|m| m.name == name).map(|m| m.value)

@@ -93,12 +93,14 @@ pub fn short(v: f64) -> String {
         format!("{:.2}M", v / 1e6)
     } else if a >= 1e4 {
         format!("{:.1}k", v / 1e3)
-    } else if a >= 100.0 {
+    } else if a >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if a >= 0.1 {
         format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
     }
 }
 
@@ -119,6 +121,9 @@ mod tests {
         assert_eq!(short(944.0), "944");
         assert_eq!(short(24.64), "24.6");
         assert_eq!(short(0.731), "0.73");
+        assert_eq!(short(0.0123), "0.012");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(7.0), "7");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub async fn run(ctx: &Ctx, a: &ConnectArgs) -> anyhow::Result<Report> {
     let closers = Arc::new(Semaphore::new(CLOSERS));
     let attempt = Duration::from_secs(a.attempt_timeout);
     let before = ctx.sample();
+    let self_before = ctx.sample_self();
     let start = Instant::now();
     let mut workers = JoinSet::new();
     for _ in 0..a.in_flight.min(a.total) {
@@ -77,6 +78,7 @@ pub async fn run(ctx: &Ctx, a: &ConnectArgs) -> anyhow::Result<Report> {
     }
     let elapsed = start.elapsed().as_secs_f64();
     let after = ctx.sample();
+    let self_after = ctx.sample_self();
 
     let ok = hist.len();
     let p = percentiles(&hist);
@@ -91,6 +93,7 @@ pub async fn run(ctx: &Ctx, a: &ConnectArgs) -> anyhow::Result<Report> {
         .add("p99", p.p99, "ms")
         .add("max", p.max, "ms");
     report.server_usage(before, after, elapsed);
+    report.bench_usage(self_before, self_after, elapsed);
     if let Some(e) = first_error {
         report.notes.push(format!("{failed} registrations failed; first: {e}"));
     }

@@ -69,6 +69,7 @@ pub async fn run(ctx: &Ctx, a: &FanoutArgs) -> anyhow::Result<Report> {
     }
 
     let before = ctx.sample();
+    let self_before = ctx.sample_self();
     let start = Instant::now();
     let mut senders = JoinSet::new();
     for (writer, payload) in writers.into_iter().zip(payloads) {
@@ -95,6 +96,7 @@ pub async fn run(ctx: &Ctx, a: &FanoutArgs) -> anyhow::Result<Report> {
         last = Instant::now();
     }
     let after = ctx.sample();
+    let self_after = ctx.sample_self();
     quit_all(splits).await;
 
     let elapsed = last.duration_since(start).as_secs_f64();
@@ -108,6 +110,7 @@ pub async fn run(ctx: &Ctx, a: &FanoutArgs) -> anyhow::Result<Report> {
         .add("send_time", sent_at.duration_since(start).as_secs_f64(), "s")
         .add("messages_per_s", (s * m) as f64 / elapsed, "/s");
     report.server_usage(before, after, elapsed);
+    report.bench_usage(self_before, self_after, elapsed);
     if !complete {
         report.notes.push(format!("deadline reached: {got} of {expected} deliveries"));
     }

@@ -73,6 +73,7 @@ pub async fn run(ctx: &Ctx, a: &LatencyArgs) -> anyhow::Result<Report> {
     }
 
     let before = ctx.sample();
+    let self_before = ctx.sample_self();
     let mut senders = JoinSet::new();
     for (j, (writer, nick)) in writers.into_iter().zip(nicks).enumerate() {
         let plan = plan.clone();
@@ -104,6 +105,7 @@ pub async fn run(ctx: &Ctx, a: &LatencyArgs) -> anyhow::Result<Report> {
     }
     let wall = start.elapsed().as_secs_f64();
     let after = ctx.sample();
+    let self_after = ctx.sample_self();
     quit_all(splits).await;
 
     let p = percentiles(&hist);
@@ -121,6 +123,7 @@ pub async fn run(ctx: &Ctx, a: &LatencyArgs) -> anyhow::Result<Report> {
         .add("deliveries", got as f64, "")
         .add("lost", (expected - got) as f64, "");
     report.server_usage(before, after, wall);
+    report.bench_usage(self_before, self_after, wall);
     if got < expected {
         report.notes.push(format!("{} of {expected} deliveries missing after the grace period", expected - got));
     }

@@ -55,6 +55,11 @@ impl Ctx {
         procstat::sample_opt(self.common.server_pid)
     }
 
+    /// This process's own CPU time and RSS now.
+    pub fn sample_self(&self) -> Option<ProcSample> {
+        procstat::sample(std::process::id()).ok()
+    }
+
     /// Refuses scenarios that need a real IRC server when the target is a relay.
     fn require_irc(&self, scenario: &str) -> anyhow::Result<()> {
         if self.plan.raw {

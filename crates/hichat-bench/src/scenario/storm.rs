@@ -20,6 +20,7 @@ pub async fn run(ctx: &Ctx, a: &StormArgs) -> anyhow::Result<Report> {
     let lines_before: u64 = conns.iter().map(|c| c.lines).sum();
 
     let before = ctx.sample();
+    let self_before = ctx.sample_self();
     let start = Instant::now();
     let mut joining = JoinSet::new();
     for mut conn in conns {
@@ -51,6 +52,7 @@ pub async fn run(ctx: &Ctx, a: &StormArgs) -> anyhow::Result<Report> {
     let quit_secs = quit_start.elapsed().as_secs_f64();
     let total = start.elapsed().as_secs_f64();
     let after = ctx.sample();
+    let self_after = ctx.sample_self();
 
     let mut report = ctx.report("storm", format!("N={n}"));
     report.complete = dropped == 0 && Instant::now() < ctx.deadline;
@@ -62,5 +64,6 @@ pub async fn run(ctx: &Ctx, a: &StormArgs) -> anyhow::Result<Report> {
         .add("join_lines", join_lines as f64, "")
         .add("quit_lines", quit_lines as f64, "");
     report.server_usage(before, after, total);
+    report.bench_usage(self_before, self_after, total);
     Ok(report)
 }
