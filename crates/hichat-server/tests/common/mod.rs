@@ -97,12 +97,18 @@ impl TestClient {
         Self::from_stream(stream)
     }
 
-    /// Connects with a small kernel receive buffer, so that a client that
-    /// stops reading fills the server's send queue sooner.
-    pub async fn connect_with_recv_buffer(addr: &str, bytes: u32) -> TestClient {
-        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-        socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
-        let stream = socket.connect(addr.parse().expect("socket address")).await.expect("connect");
+    /// Connects with a small receive buffer and a small TCP segment size,
+    /// so that the kernels on both ends hold little for this client: when it
+    /// stops reading, the server's send queue fills soon.
+    pub async fn connect_small_buffers(addr: &str) -> TestClient {
+        use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+        let addr: std::net::SocketAddr = addr.parse().expect("socket address");
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("socket");
+        socket.set_recv_buffer_size(1).expect("SO_RCVBUF");
+        socket.set_tcp_mss(88).expect("TCP_MAXSEG");
+        socket.connect(&SockAddr::from(addr)).expect("connect");
+        socket.set_nonblocking(true).expect("non-blocking");
+        let stream = TcpStream::from_std(socket.into()).expect("a tokio stream");
         Self::from_stream(stream)
     }
 
