@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerSection,
@@ -20,6 +20,10 @@ pub struct Config {
     /// Operator credentials for OPER.
     #[serde(rename = "operator")]
     pub operators: Vec<Operator>,
+    /// The web listener: browser client, WebSocket, /healthz, /metrics.
+    pub web: Web,
+    /// IRC over TLS, and HTTPS on the web listener.
+    pub tls: Tls,
 }
 
 /// Names, listeners and the message of the day.
@@ -111,6 +115,64 @@ pub struct Operator {
     pub hosts: Vec<String>,
 }
 
+/// The HTTP listener.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Web {
+    /// Where to serve HTTP; `None` means the default, 127.0.0.1:8080, which
+    /// is skipped with a warning when taken. An empty string turns it off.
+    pub listen: Option<String>,
+    /// Origins (`https://chat.example.org`) allowed to open the WebSocket.
+    /// Empty: only pages served by this listener (Origin matches Host).
+    /// `"*"` allows any.
+    pub allowed_origins: Vec<String>,
+    /// Reverse proxies whose `proxy_header` is believed for the client's
+    /// address.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The header a trusted proxy puts the client's address in.
+    pub proxy_header: String,
+}
+
+/// TLS: a certificate for IRC over TLS and HTTPS.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tls {
+    /// PEM certificate chain; TLS is off while this is empty.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+    /// Where to listen for IRC over TLS when a certificate is set.
+    pub listen: Vec<String>,
+    /// Advertise the IRCv3 `sts` capability when listening with TLS.
+    pub sts: bool,
+    /// The STS policy's `duration`, in seconds (0: upgrade only, no
+    /// lasting policy).
+    pub sts_duration_secs: u64,
+}
+
+impl Default for Web {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            proxy_header: "X-Forwarded-For".into(),
+        }
+    }
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Self {
+            cert: PathBuf::new(),
+            key: PathBuf::new(),
+            listen: vec!["127.0.0.1:6697".into()],
+            sts: true,
+            sts_duration_secs: 0,
+        }
+    }
+}
+
 impl Default for ServerSection {
     fn default() -> Self {
         Self {
@@ -158,16 +220,6 @@ impl Default for Flood {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerSection::default(),
-            limits: Limits::default(),
-            flood: Flood::default(),
-            operators: Vec::new(),
-        }
-    }
-}
 
 /// A configuration file that could not be used.
 #[derive(Debug, thiserror::Error)]
