@@ -53,6 +53,9 @@ async fn oper_up() {
     assert_eq!(params(&oper), ["bob", "ann", "is an IRC operator"]);
     bob.send("USERHOST ann").await;
     assert_eq!(params(&bob.expect("302").await), ["bob", "ann*=+ann@127.0.0.1"]);
+    bob.send("WHO ann").await;
+    assert_eq!(bob.expect("352").await.params[6], "H*");
+    bob.expect("315").await;
     bob.send("LUSERS").await;
     assert_eq!(params(&bob.expect("252").await), ["bob", "1", "operator(s) online"]);
 
