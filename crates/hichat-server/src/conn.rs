@@ -167,12 +167,16 @@ impl Conn {
         let mut shutdown = self.server.shutdown_signal();
         let mut shutting_down = false;
         loop {
+            let now = Instant::now();
             if let Some(reason) = &self.closing {
                 if self.wbuf.is_empty() {
                     return reason.clone();
                 }
             }
-            let now = Instant::now();
+            if self.close_deadline.is_some_and(|d| now >= d) {
+                // A client that does not take what is left is dropped.
+                return self.closing.clone().or_else(|| self.outbox.closed_reason()).unwrap_or_else(|| "Closed".into());
+            }
             let throttle = if self.pending.is_empty() { None } else { Some(self.bucket.wait(now)) };
             let can_read = self.closing.is_none() && self.pending.is_empty();
             let timer = self.next_timer();
@@ -187,18 +191,26 @@ impl Conn {
                     if let Err(e) = ready.and_then(|_| self.write_some(io)) {
                         return format!("Write error: {e}");
                     }
+                    // Lines queued while the buffer was being written wait
+                    // for no further wake-up: take them now.
+                    if self.wbuf.is_empty() && self.closing.is_none() {
+                        self.drain_outbox();
+                        if let Err(e) = self.write_some(io) {
+                            return format!("Write error: {e}");
+                        }
+                    }
                 }
-                _ = self.outbox.notified(), if self.wbuf.is_empty() && self.closing.is_none() => {
-                    self.closing = self.outbox.drain_into(&mut self.wbuf);
-                    if let Some(session) = &self.plain {
-                        render_plain(session, &self.nick, &mut self.wbuf);
-                    }
-                    if self.closing.is_some() {
-                        self.close_deadline = Some(Instant::now() + CLOSE_GRACE);
-                    }
-                    // Most of the time the socket has room: write at once.
-                    if let Err(e) = self.write_some(io) {
-                        return format!("Write error: {e}");
+                _ = self.outbox.notified(), if self.closing.is_none() => {
+                    if self.wbuf.is_empty() {
+                        self.drain_outbox();
+                        // Most of the time the socket has room: write at once.
+                        if let Err(e) = self.write_some(io) {
+                            return format!("Write error: {e}");
+                        }
+                    } else if self.outbox.closed_reason().is_some() {
+                        // Closed while the socket is full (SendQ exceeded,
+                        // KILL): what is buffered gets a short grace.
+                        self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
                     }
                 }
                 ready = io.readable(), if can_read => {
@@ -216,9 +228,18 @@ impl Conn {
                 }
                 _ = tokio::time::sleep_until(timer.into()) => self.on_timer(),
             }
-            if self.closing.is_some() && self.close_deadline.is_some_and(|d| Instant::now() >= d) {
-                return self.closing.clone().unwrap_or_default();
-            }
+        }
+    }
+
+    /// Moves what the outbox holds into the write buffer (rendered as text
+    /// for a plain-text user) and notes when the outbox has closed.
+    fn drain_outbox(&mut self) {
+        self.closing = self.outbox.drain_into(&mut self.wbuf);
+        if let Some(session) = &self.plain {
+            render_plain(session, &self.nick, &mut self.wbuf);
+        }
+        if self.closing.is_some() {
+            self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
         }
     }
 
@@ -393,8 +414,10 @@ impl Conn {
         state.remove_client(self.id, reason, &self.server.info.name);
         state.reap(&self.server.info.name);
         drop(state);
-        // If the client was already removed, make sure the loop still ends.
+        // If the client was already removed, make sure the loop still ends,
+        // even if the socket never takes another byte.
         self.outbox.close(reason, None);
+        self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
     }
 }
 

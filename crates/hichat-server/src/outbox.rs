@@ -103,9 +103,9 @@ impl Outbox {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).overflowed
     }
 
-    /// Whether the queue is closed.
-    pub fn is_closed(&self) -> bool {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).closed.is_some()
+    /// Why the queue was closed, if it is.
+    pub fn closed_reason(&self) -> Option<String> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).closed.clone()
     }
 
     /// Waits until something is pushed or the queue is closed.

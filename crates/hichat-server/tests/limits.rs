@@ -111,7 +111,6 @@ async fn stalled_reader_is_dropped_and_nobody_else_misses_a_line() {
 /// but also disconnected: its socket and per-address slot are released
 /// without waiting for it to read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "conn.rs misses an outbox overflow while its write buffer is non-empty; see the test's comment"]
 async fn stalled_reader_connection_is_released() {
     let mut config = test_config();
     config.limits.sendq_bytes = 16 << 10;
