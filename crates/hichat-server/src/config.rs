@@ -220,7 +220,6 @@ impl Default for Flood {
     }
 }
 
-
 /// A configuration file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
