@@ -110,6 +110,13 @@ pub async fn run(ctx: &Ctx, a: &FanoutArgs) -> anyhow::Result<Report> {
         .add("send_time", sent_at.duration_since(start).as_secs_f64(), "s")
         .add("messages_per_s", (s * m) as f64 / elapsed, "/s");
     report.server_usage(before, after, elapsed);
+    // CPU per delivery varies far less than wall-clock rates when other
+    // work shares the machine.
+    if let (Some(b), Some(a)) = (before, after) {
+        if got > 0 {
+            report.headline("server_cpu_per_delivery", (a.cpu_secs - b.cpu_secs) * 1e9 / got as f64, "ns", false);
+        }
+    }
     report.bench_usage(self_before, self_after, elapsed);
     if !complete {
         report.notes.push(format!("deadline reached: {got} of {expected} deliveries"));
