@@ -22,6 +22,7 @@ mod plain;
 mod reply;
 pub mod server;
 pub mod state;
+pub mod store;
 pub mod transport;
 
 pub use config::{Config, ConfigError, DEFAULT_TOML};

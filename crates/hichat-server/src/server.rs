@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::conn::{self, Peer};
 use crate::listener::{accept_loop, Accepted, Listener};
 use crate::state::State;
+use crate::store::{SqliteStore, Store, StoreError};
 use crate::{clock, isupport};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,6 +33,8 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     /// Every connection task, so shutdown can wait for them.
     tasks: TaskTracker,
+    /// Where accounts, registered channels and bans last.
+    pub store: Arc<dyn Store>,
 }
 
 impl Server {
@@ -49,7 +52,21 @@ impl Server {
             state: Mutex::new(state),
             shutdown,
             tasks: TaskTracker::new(),
+            store: Arc::new(SqliteStore::in_memory()),
         })
+    }
+
+    /// A server whose accounts, registered channels and bans last in
+    /// `<data_dir>/hichat.db` (the directory must exist). [`Server::new`]
+    /// keeps them in memory only.
+    pub fn open(config: Config) -> Result<Arc<Server>, StoreError> {
+        let store = SqliteStore::open(&config.server.data_dir)?;
+        let records = store.load()?;
+        let mut server = Server::new(config);
+        let s = Arc::get_mut(&mut server).expect("a new server is not shared yet");
+        s.store = Arc::new(store);
+        s.state.get_mut().unwrap_or_else(|e| e.into_inner()).records = records;
+        Ok(server)
     }
 
     /// Locks the state. Never hold the guard across an `.await`.
@@ -92,5 +109,8 @@ impl Server {
         if tokio::time::timeout(Duration::from_millis(1500), self.tasks.wait()).await.is_err() {
             tracing::warn!(left = self.tasks.len(), "connections still open after the shutdown grace period");
         }
+        // Commit whatever is still queued before returning.
+        let store = self.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
     }
 }

@@ -45,7 +45,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
         let addrs: Vec<String> = listeners.iter().map(Listener::local_addr).collect();
         eprintln!("hichat: serving IRC on {}", addrs.join(", "));
-        let server = Server::new(config);
+        let server = match Server::open(config) {
+            Ok(s) => s,
+            Err(e) => return fail(format!("cannot open the database: {e}")),
+        };
         let console_wanted = console || std::io::IsTerminal::is_terminal(&std::io::stdin());
         let console_done = if console_wanted { crate::console::start(&server) } else { None };
         let stop = async move {

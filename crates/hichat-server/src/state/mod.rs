@@ -40,6 +40,9 @@ pub struct State {
     /// Open connections per IP address.
     pub per_ip: HashMap<IpAddr, usize>,
     pub counters: Counters,
+    /// What the store holds (accounts, registered channels, bans), kept in
+    /// step with it: changed only after the store has committed.
+    pub records: crate::store::Records,
     next_id: ClientId,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,

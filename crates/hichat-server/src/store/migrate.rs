@@ -1,0 +1,153 @@
+//! Schema migrations, applied in order at start-up. The database's version
+//! is `PRAGMA user_version`; migration `i` takes it from `i` to `i + 1`.
+//! Never edit a migration that has shipped: add a new one.
+
+use rusqlite::Connection;
+
+/// Each step, in order. docs/store.md describes the resulting schema.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: accounts.
+    "CREATE TABLE accounts (
+        name TEXT PRIMARY KEY,
+        display TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        scram_salt BLOB NOT NULL,
+        scram_iterations INTEGER NOT NULL,
+        scram_stored_key BLOB NOT NULL,
+        scram_server_key BLOB NOT NULL,
+        email TEXT,
+        registered_at INTEGER NOT NULL
+    ) STRICT;",
+    // 2: registered channels, their lists and access.
+    "CREATE TABLE channels (
+        name TEXT PRIMARY KEY,
+        display TEXT NOT NULL,
+        founder TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        topic TEXT,
+        topic_setter TEXT,
+        topic_time INTEGER,
+        modes TEXT NOT NULL DEFAULT '',
+        mode_key TEXT,
+        mode_limit INTEGER
+    ) STRICT;
+    CREATE TABLE channel_lists (
+        channel TEXT NOT NULL REFERENCES channels(name) ON DELETE CASCADE,
+        list TEXT NOT NULL CHECK (list IN ('b', 'e', 'I')),
+        mask TEXT NOT NULL,
+        setter TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        PRIMARY KEY (channel, list, mask)
+    ) STRICT;
+    CREATE TABLE channel_access (
+        channel TEXT NOT NULL REFERENCES channels(name) ON DELETE CASCADE,
+        account TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('voice', 'op', 'founder')),
+        PRIMARY KEY (channel, account)
+    ) STRICT;",
+    // 3: lasting server bans and operators kept in the store.
+    "CREATE TABLE bans (
+        kind TEXT NOT NULL CHECK (kind IN ('K', 'D')),
+        mask TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        setter TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (kind, mask)
+    ) STRICT;
+    CREATE TABLE operators (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        hosts TEXT NOT NULL DEFAULT ''
+    ) STRICT;",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step.
+/// A database newer than this build is refused rather than touched.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> rusqlite::Result<u32> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!("database schema version {current} is newer than this hichat ({SCHEMA_VERSION})")),
+        ));
+    }
+    for version in current..target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        tracing::info!(version = version + 1, "database schema migrated");
+    }
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema as SQLite reports it, for comparing two databases.
+    fn schema(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    fn version(conn: &Connection) -> u32 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn from_empty() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 0);
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        // Running again changes nothing.
+        let before = schema(&conn);
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(schema(&conn), before);
+    }
+
+    /// Every earlier version, with data in it, upgrades to the same schema
+    /// as a fresh database and keeps its data.
+    #[test]
+    fn from_every_earlier_version() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        for start in 1..SCHEMA_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            migrate_to(&mut conn, start).unwrap();
+            assert_eq!(version(&conn), start);
+            conn.execute(
+                "INSERT INTO accounts VALUES ('ann', 'Ann', '$argon2id$x', x'00', 4096, x'01', x'02', NULL, 1)",
+                [],
+            )
+            .unwrap();
+            if start >= 2 {
+                conn.execute(
+                    "INSERT INTO channels (name, display, founder, registered_at) VALUES ('#a', '#a', 'ann', 1)",
+                    [],
+                )
+                .unwrap();
+            }
+            assert_eq!(migrate(&mut conn).unwrap(), start);
+            assert_eq!(version(&conn), SCHEMA_VERSION);
+            assert_eq!(schema(&conn), schema(&fresh), "upgrade from version {start}");
+            let n: i64 = conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 1, "data kept from version {start}");
+        }
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        assert!(migrate(&mut conn).is_err());
+    }
+}

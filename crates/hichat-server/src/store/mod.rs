@@ -1,0 +1,245 @@
+//! The store: what must outlive a restart (accounts, registered channels,
+//! lasting bans), behind the small [`Store`] trait so another backend can be
+//! added later.
+//!
+//! Reads happen once, at start-up ([`Store::load`]): the server keeps what
+//! it needs in memory, in [`Records`], under the state lock. Every change
+//! goes through [`Store::submit`], which hands it to a dedicated writer
+//! thread and returns a [`Pending`] that completes only once the change is
+//! committed. The caller awaits that *without* the state lock and only then
+//! updates [`Records`] and answers the client, so a success reply always
+//! means the change is durable.
+
+mod migrate;
+mod sqlite;
+
+pub use migrate::SCHEMA_VERSION;
+pub use sqlite::SqliteStore;
+
+use std::collections::HashMap;
+use tokio::sync::oneshot;
+
+/// A registered account. `name` is casefolded like a nickname.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub name: String,
+    /// The name as it was registered (display form).
+    pub display: String,
+    pub credentials: Credentials,
+    pub email: Option<String>,
+    /// Unix time of registration.
+    pub registered_at: u64,
+}
+
+/// What is kept of a password: an argon2id hash for PLAIN and NickServ, and
+/// the SCRAM-SHA-256 keys (RFC 5802) that SCRAM needs. Never the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub scram_salt: Vec<u8>,
+    pub scram_iterations: u32,
+    pub scram_stored_key: Vec<u8>,
+    pub scram_server_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Credentials {
+    // Hashes and keys stay out of logs and panics, even at trace level.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(..)")
+    }
+}
+
+/// A channel registered with ChanServ, as it is kept across restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChannelRecord {
+    /// Casefolded name.
+    pub name: String,
+    pub display: String,
+    /// Casefolded account name of the founder.
+    pub founder: String,
+    pub registered_at: u64,
+    pub topic: Option<TopicRecord>,
+    /// Flag modes without parameters, e.g. `nt` (no `+`).
+    pub modes: String,
+    pub key: Option<String>,
+    pub limit: Option<u64>,
+    /// Ban (`b`), exception (`e`) and invite-exception (`I`) entries.
+    pub lists: Vec<ListRecord>,
+    /// Account (casefolded) to access level.
+    pub access: Vec<(String, AccessLevel)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicRecord {
+    pub text: String,
+    pub setter: String,
+    pub time: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRecord {
+    /// `b`, `e` or `I`.
+    pub list: char,
+    pub mask: String,
+    pub setter: String,
+    pub time: u64,
+}
+
+/// What an access-list entry gives on join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessLevel {
+    Voice,
+    Op,
+    Founder,
+}
+
+impl AccessLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::Voice => "voice",
+            AccessLevel::Op => "op",
+            AccessLevel::Founder => "founder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccessLevel> {
+        match s.to_ascii_lowercase().as_str() {
+            "voice" | "v" => Some(AccessLevel::Voice),
+            "op" | "o" => Some(AccessLevel::Op),
+            "founder" => Some(AccessLevel::Founder),
+            _ => None,
+        }
+    }
+}
+
+/// K-line (`user@host` mask) or D-line (IP address or network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BanKind {
+    Kline,
+    Dline,
+}
+
+impl BanKind {
+    fn code(self) -> &'static str {
+        match self {
+            BanKind::Kline => "K",
+            BanKind::Dline => "D",
+        }
+    }
+}
+
+/// A lasting server ban.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanRecord {
+    pub kind: BanKind,
+    pub mask: String,
+    pub reason: String,
+    pub setter: String,
+    pub set_at: u64,
+    /// Unix time it ends; never when `None`.
+    pub expires_at: Option<u64>,
+}
+
+impl BanRecord {
+    pub fn expired(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+}
+
+/// An operator block kept in the store (in addition to the config's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorRecord {
+    pub name: String,
+    pub password_hash: String,
+    /// `user@host` masks; any when empty.
+    pub hosts: Vec<String>,
+}
+
+/// One change for the writer.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Fails with [`StoreError::Conflict`] when the name is taken.
+    CreateAccount(AccountRecord),
+    SetCredentials {
+        account: String,
+        credentials: Credentials,
+    },
+    /// Removes the account, its access entries and the channels it founded.
+    DropAccount(String),
+    /// Fails with [`StoreError::Conflict`] when already registered.
+    CreateChannel(ChannelRecord),
+    /// Replaces a registered channel's record (topic, modes, lists, access).
+    UpdateChannel(ChannelRecord),
+    DropChannel(String),
+    /// Adds or replaces a ban with the same kind and mask.
+    PutBan(BanRecord),
+    RemoveBan {
+        kind: BanKind,
+        mask: String,
+    },
+    PutOperator(OperatorRecord),
+}
+
+/// Everything in the store, as read at start-up.
+#[derive(Debug, Default, Clone)]
+pub struct Records {
+    /// By casefolded name.
+    pub accounts: HashMap<String, AccountRecord>,
+    /// By casefolded name.
+    pub channels: HashMap<String, ChannelRecord>,
+    pub bans: Vec<BanRecord>,
+    pub operators: Vec<OperatorRecord>,
+}
+
+/// Why a change or read failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The thing to create exists already.
+    #[error("already exists")]
+    Conflict,
+    /// The thing to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The writer has stopped (the server is shutting down).
+    #[error("the store is closed")]
+    Closed,
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreError::Conflict
+            }
+            e => StoreError::Db(e.to_string()),
+        }
+    }
+}
+
+/// Completes once a submitted change is committed (or has failed).
+pub struct Pending(oneshot::Receiver<Result<(), StoreError>>);
+
+impl Pending {
+    /// Waits for the commit. Await it without the state lock held.
+    pub async fn done(self) -> Result<(), StoreError> {
+        self.0.await.unwrap_or(Err(StoreError::Closed))
+    }
+
+    /// Waits on a plain thread (for tests and start-up code).
+    pub fn wait(self) -> Result<(), StoreError> {
+        self.0.blocking_recv().unwrap_or(Err(StoreError::Closed))
+    }
+}
+
+/// A place where changes last.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Reads everything (blocking; call at start-up or off the async threads).
+    fn load(&self) -> Result<Records, StoreError>;
+    /// Queues a change; the returned [`Pending`] completes after its commit.
+    fn submit(&self, change: Change) -> Pending;
+    /// Commits everything queued and stops the writer (blocking).
+    fn close(&self);
+}

@@ -1,0 +1,515 @@
+//! The SQLite store: `<data_dir>/hichat.db` in WAL mode.
+//!
+//! One writer thread owns the write connection. It takes a change from its
+//! channel, then whatever else is already queued (up to [`BATCH`]), applies
+//! them in one transaction (each under a savepoint, so one failing change
+//! does not undo the others), commits with `synchronous = FULL`, and only
+//! then answers each caller. Under load many changes share one fsync.
+//! [`SqliteStore::load`] reads on a connection of its own.
+
+use super::migrate;
+use super::*;
+use rusqlite::{params, Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
+use std::thread::JoinHandle;
+
+/// Most changes committed in one transaction.
+const BATCH: usize = 512;
+
+/// Where the writer sends a change's outcome.
+type Reply = oneshot::Sender<Result<(), StoreError>>;
+
+enum Job {
+    Change(Box<Change>, Reply),
+    /// Commit what is queued and stop.
+    Stop,
+}
+
+/// A store in an SQLite file (or in memory, for tests and `Server::new`).
+#[derive(Debug)]
+pub struct SqliteStore {
+    /// `None` for an in-memory database.
+    path: Option<PathBuf>,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// For an in-memory database, reads share the writer's connection
+    /// before the writer starts; this is that snapshot.
+    memory_snapshot: Option<Records>,
+}
+
+impl SqliteStore {
+    /// The database file inside a data directory.
+    pub fn file_in(data_dir: &Path) -> PathBuf {
+        data_dir.join("hichat.db")
+    }
+
+    /// Opens (creating if needed) `<data_dir>/hichat.db`, migrates it and
+    /// starts the writer.
+    pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        let path = Self::file_in(data_dir);
+        let mut conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        configure(&conn)?;
+        migrate::migrate(&mut conn)?;
+        tracing::info!(path = %path.display(), "store opened");
+        Ok(Self::start(conn, Some(path), None))
+    }
+
+    /// An empty database in memory: everything works, nothing lasts.
+    pub fn in_memory() -> SqliteStore {
+        let mut conn = Connection::open_in_memory().expect("an in-memory database opens");
+        configure(&conn).expect("pragmas on an in-memory database");
+        migrate::migrate(&mut conn).expect("migrations apply to an empty database");
+        Self::start(conn, None, Some(Records::default()))
+    }
+
+    fn start(conn: Connection, path: Option<PathBuf>, memory_snapshot: Option<Records>) -> SqliteStore {
+        let (tx, rx) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("hichat-store".into())
+            .spawn(move || writer_loop(conn, rx))
+            .expect("spawn the store writer thread");
+        SqliteStore { path, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), memory_snapshot }
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn load(&self) -> Result<Records, StoreError> {
+        let Some(path) = &self.path else { return Ok(self.memory_snapshot.clone().unwrap_or_default()) };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        configure(&conn)?;
+        Ok(read_all(&conn)?)
+    }
+
+    fn submit(&self, change: Change) -> Pending {
+        let (tx, rx) = oneshot::channel();
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        match jobs.as_ref() {
+            Some(jobs) => {
+                if let Err(mpsc::SendError(Job::Change(_, tx))) = jobs.send(Job::Change(Box::new(change), tx)) {
+                    let _ = tx.send(Err(StoreError::Closed));
+                }
+            }
+            None => {
+                let _ = tx.send(Err(StoreError::Closed));
+            }
+        }
+        Pending(rx)
+    }
+
+    fn close(&self) {
+        if let Some(jobs) = self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = jobs.send(Job::Stop);
+        }
+        if let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = writer.join();
+            tracing::info!("store closed");
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    let mut stop = false;
+    while !stop {
+        let Ok(first) = jobs.recv() else { break };
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            match job {
+                Job::Change(change, reply) => batch.push((change, reply)),
+                Job::Stop => {
+                    stop = true;
+                    break;
+                }
+            }
+            next = if batch.len() < BATCH { jobs.try_recv().ok() } else { None };
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let outcome = commit_batch(&mut conn, &batch);
+        let n = batch.len();
+        match outcome {
+            Ok(results) => {
+                for ((_, reply), result) in batch.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+                tracing::trace!(changes = n, "store batch committed");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, changes = n, "store commit failed");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+    // Dropping the connection checkpoints the WAL when it is the last one.
+}
+
+/// Applies a batch in one transaction; each change gets its own result.
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &[(Box<Change>, Reply)],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (change, _) in batch {
+        let sp = tx.savepoint()?;
+        let result = apply(&sp, change);
+        if result.is_ok() {
+            sp.commit()?;
+        }
+        // A savepoint dropped without commit rolls back.
+        results.push(result);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
+    match change {
+        Change::CreateAccount(a) => {
+            let c = &a.credentials;
+            db.execute(
+                "INSERT INTO accounts (name, display, password_hash, scram_salt, scram_iterations,
+                 scram_stored_key, scram_server_key, email, registered_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                params![
+                    a.name,
+                    a.display,
+                    c.password_hash,
+                    c.scram_salt,
+                    c.scram_iterations,
+                    c.scram_stored_key,
+                    c.scram_server_key,
+                    a.email,
+                    a.registered_at as i64
+                ],
+            )?;
+        }
+        Change::SetCredentials { account, credentials: c } => {
+            let n = db.execute(
+                "UPDATE accounts SET password_hash = ?2, scram_salt = ?3, scram_iterations = ?4,
+                 scram_stored_key = ?5, scram_server_key = ?6 WHERE name = ?1",
+                params![
+                    account,
+                    c.password_hash,
+                    c.scram_salt,
+                    c.scram_iterations,
+                    c.scram_stored_key,
+                    c.scram_server_key
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Change::DropAccount(name) => {
+            if db.execute("DELETE FROM accounts WHERE name = ?1", [name])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+            db.execute("DELETE FROM channel_access WHERE account = ?1", [name])?;
+            db.execute("DELETE FROM channels WHERE founder = ?1", [name])?;
+        }
+        Change::CreateChannel(ch) => {
+            insert_channel(db, ch)?;
+        }
+        Change::UpdateChannel(ch) => {
+            if db.execute("DELETE FROM channels WHERE name = ?1", [&ch.name])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_channel(db, ch)?;
+        }
+        Change::DropChannel(name) => {
+            if db.execute("DELETE FROM channels WHERE name = ?1", [name])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Change::PutBan(b) => {
+            db.execute(
+                "INSERT OR REPLACE INTO bans (kind, mask, reason, setter, set_at, expires_at)
+                 VALUES (?1,?2,?3,?4,?5,?6)",
+                params![b.kind.code(), b.mask, b.reason, b.setter, b.set_at as i64, b.expires_at.map(|t| t as i64)],
+            )?;
+        }
+        Change::RemoveBan { kind, mask } => {
+            if db.execute("DELETE FROM bans WHERE kind = ?1 AND mask = ?2", params![kind.code(), mask])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Change::PutOperator(op) => {
+            db.execute(
+                "INSERT OR REPLACE INTO operators (name, password_hash, hosts) VALUES (?1,?2,?3)",
+                params![op.name, op.password_hash, op.hosts.join(" ")],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_channel(db: &Connection, ch: &ChannelRecord) -> Result<(), StoreError> {
+    let topic = ch.topic.as_ref();
+    db.execute(
+        "INSERT INTO channels (name, display, founder, registered_at, topic, topic_setter, topic_time,
+         modes, mode_key, mode_limit) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        params![
+            ch.name,
+            ch.display,
+            ch.founder,
+            ch.registered_at as i64,
+            topic.map(|t| &t.text),
+            topic.map(|t| &t.setter),
+            topic.map(|t| t.time as i64),
+            ch.modes,
+            ch.key,
+            ch.limit.map(|l| l as i64)
+        ],
+    )?;
+    for l in &ch.lists {
+        db.execute(
+            "INSERT OR IGNORE INTO channel_lists (channel, list, mask, setter, set_at) VALUES (?1,?2,?3,?4,?5)",
+            params![ch.name, l.list.to_string(), l.mask, l.setter, l.time as i64],
+        )?;
+    }
+    for (account, level) in &ch.access {
+        db.execute(
+            "INSERT OR REPLACE INTO channel_access (channel, account, level) VALUES (?1,?2,?3)",
+            params![ch.name, account, level.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+fn read_all(db: &Connection) -> rusqlite::Result<Records> {
+    let mut records = Records::default();
+    let mut stmt = db.prepare(
+        "SELECT name, display, password_hash, scram_salt, scram_iterations, scram_stored_key,
+         scram_server_key, email, registered_at FROM accounts",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AccountRecord {
+            name: r.get(0)?,
+            display: r.get(1)?,
+            credentials: Credentials {
+                password_hash: r.get(2)?,
+                scram_salt: r.get(3)?,
+                scram_iterations: r.get(4)?,
+                scram_stored_key: r.get(5)?,
+                scram_server_key: r.get(6)?,
+            },
+            email: r.get(7)?,
+            registered_at: r.get::<_, i64>(8)? as u64,
+        })
+    })?;
+    for a in rows {
+        let a = a?;
+        records.accounts.insert(a.name.clone(), a);
+    }
+    let mut stmt = db.prepare(
+        "SELECT name, display, founder, registered_at, topic, topic_setter, topic_time, modes, mode_key,
+         mode_limit FROM channels",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let text: Option<String> = r.get(4)?;
+        let topic = match text {
+            Some(text) => Some(TopicRecord {
+                text,
+                setter: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                time: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
+            }),
+            None => None,
+        };
+        Ok(ChannelRecord {
+            name: r.get(0)?,
+            display: r.get(1)?,
+            founder: r.get(2)?,
+            registered_at: r.get::<_, i64>(3)? as u64,
+            topic,
+            modes: r.get(7)?,
+            key: r.get(8)?,
+            limit: r.get::<_, Option<i64>>(9)?.map(|l| l as u64),
+            lists: Vec::new(),
+            access: Vec::new(),
+        })
+    })?;
+    for c in rows {
+        let c = c?;
+        records.channels.insert(c.name.clone(), c);
+    }
+    let mut stmt =
+        db.prepare("SELECT channel, list, mask, setter, set_at FROM channel_lists ORDER BY channel, set_at, mask")?;
+    let rows = stmt.query_map([], |r| {
+        let list: String = r.get(1)?;
+        Ok((
+            r.get::<_, String>(0)?,
+            ListRecord {
+                list: list.chars().next().unwrap_or('b'),
+                mask: r.get(2)?,
+                setter: r.get(3)?,
+                time: r.get::<_, i64>(4)? as u64,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (channel, entry) = row?;
+        if let Some(c) = records.channels.get_mut(&channel) {
+            c.lists.push(entry);
+        }
+    }
+    let mut stmt = db.prepare("SELECT channel, account, level FROM channel_access ORDER BY channel, account")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    for row in rows {
+        let (channel, account, level) = row?;
+        if let (Some(c), Some(level)) = (records.channels.get_mut(&channel), AccessLevel::parse(&level)) {
+            c.access.push((account, level));
+        }
+    }
+    let mut stmt = db.prepare("SELECT kind, mask, reason, setter, set_at, expires_at FROM bans ORDER BY set_at")?;
+    let rows = stmt.query_map([], |r| {
+        let kind: String = r.get(0)?;
+        Ok(BanRecord {
+            kind: if kind == "D" { BanKind::Dline } else { BanKind::Kline },
+            mask: r.get(1)?,
+            reason: r.get(2)?,
+            setter: r.get(3)?,
+            set_at: r.get::<_, i64>(4)? as u64,
+            expires_at: r.get::<_, Option<i64>>(5)?.map(|t| t as u64),
+        })
+    })?;
+    for b in rows {
+        records.bans.push(b?);
+    }
+    let mut stmt = db.prepare("SELECT name, password_hash, hosts FROM operators ORDER BY name")?;
+    let rows = stmt.query_map([], |r| {
+        let hosts: String = r.get(2)?;
+        Ok(OperatorRecord {
+            name: r.get(0)?,
+            password_hash: r.get(1)?,
+            hosts: hosts.split_whitespace().map(str::to_owned).collect(),
+        })
+    })?;
+    for o in rows {
+        records.operators.push(o?);
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials {
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            scram_salt: vec![1, 2, 3],
+            scram_iterations: 4096,
+            scram_stored_key: vec![4; 32],
+            scram_server_key: vec![5; 32],
+        }
+    }
+
+    fn account(name: &str) -> AccountRecord {
+        AccountRecord {
+            name: name.to_lowercase(),
+            display: name.into(),
+            credentials: creds(),
+            email: None,
+            registered_at: 7,
+        }
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hichat-store-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn changes_last_across_reopen() {
+        let dir = temp_dir("reopen");
+        let store = SqliteStore::open(&dir).unwrap();
+        store.submit(Change::CreateAccount(account("Ann"))).wait().unwrap();
+        assert_eq!(store.submit(Change::CreateAccount(account("ann"))).wait(), Err(StoreError::Conflict));
+        let chan = ChannelRecord {
+            name: "#a".into(),
+            display: "#A".into(),
+            founder: "ann".into(),
+            registered_at: 1,
+            topic: Some(TopicRecord { text: "hi".into(), setter: "Ann".into(), time: 3 }),
+            modes: "nt".into(),
+            key: Some("k".into()),
+            limit: Some(5),
+            lists: vec![ListRecord { list: 'b', mask: "*!*@bad".into(), setter: "Ann".into(), time: 4 }],
+            access: vec![("ann".into(), AccessLevel::Founder), ("bob".into(), AccessLevel::Op)],
+        };
+        store.submit(Change::CreateChannel(chan.clone())).wait().unwrap();
+        let ban = BanRecord {
+            kind: BanKind::Kline,
+            mask: "*@10.0.0.1".into(),
+            reason: "spam".into(),
+            setter: "oper".into(),
+            set_at: 9,
+            expires_at: Some(100),
+        };
+        store.submit(Change::PutBan(ban.clone())).wait().unwrap();
+        store.close();
+        assert_eq!(store.submit(Change::DropChannel("#a".into())).wait(), Err(StoreError::Closed));
+        drop(store);
+
+        let store = SqliteStore::open(&dir).unwrap();
+        let r = store.load().unwrap();
+        assert_eq!(r.accounts["ann"], account("Ann"));
+        assert_eq!(r.channels["#a"], chan);
+        assert_eq!(r.bans, vec![ban]);
+        store.submit(Change::DropAccount("ann".into())).wait().unwrap();
+        let r = store.load().unwrap();
+        assert!(r.accounts.is_empty() && r.channels.is_empty(), "dropping an account drops its channels");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failing_change_does_not_undo_its_batch() {
+        let store = SqliteStore::in_memory();
+        let pending: Vec<_> =
+            ["a", "b", "a", "c"].iter().map(|n| store.submit(Change::CreateAccount(account(n)))).collect();
+        let results: Vec<_> = pending.into_iter().map(Pending::wait).collect();
+        assert_eq!(results, vec![Ok(()), Ok(()), Err(StoreError::Conflict), Ok(())]);
+        assert_eq!(store.submit(Change::DropAccount("zz".into())).wait(), Err(StoreError::NotFound));
+    }
+
+    #[test]
+    fn wal_mode_and_integrity() {
+        let dir = temp_dir("wal");
+        let store = SqliteStore::open(&dir).unwrap();
+        for i in 0..50 {
+            let _ = store.submit(Change::CreateAccount(account(&format!("u{i}"))));
+        }
+        store.submit(Change::CreateAccount(account("last"))).wait().unwrap();
+        let conn = Connection::open(SqliteStore::file_in(&dir)).unwrap();
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+        let n: i64 = conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 51);
+        drop(conn);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
