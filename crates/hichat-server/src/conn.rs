@@ -179,7 +179,10 @@ impl Conn {
             }
             let throttle = if self.pending.is_empty() { None } else { Some(self.bucket.wait(now)) };
             let can_read = self.closing.is_none() && self.pending.is_empty();
-            let timer = self.next_timer();
+            // One timer serves both flood control and timeouts: a task's
+            // memory counts for every idle client.
+            let throttle_at = throttle.map(|d| now + d);
+            let wake = throttle_at.map_or(self.next_timer(), |t| t.min(self.next_timer()));
             tokio::select! {
                 biased;
                 _ = shutdown.changed(), if !shutting_down => {
@@ -223,10 +226,12 @@ impl Conn {
                         Err(e) => self.end(&format!("Read error: {e}")),
                     }
                 }
-                _ = tokio::time::sleep(throttle.unwrap_or_default()), if throttle.is_some() => {
-                    self.handle_input().await;
+                _ = tokio::time::sleep_until(wake.into()) => {
+                    if throttle_at.is_some_and(|t| Instant::now() >= t) {
+                        self.handle_input().await;
+                    }
+                    self.on_timer();
                 }
-                _ = tokio::time::sleep_until(timer.into()) => self.on_timer(),
             }
         }
     }
@@ -246,10 +251,13 @@ impl Conn {
     /// Reads what is there. Returns whether new bytes arrived; an end of
     /// stream is `UnexpectedEof`.
     fn read_some<T: Transport>(&mut self, io: &T) -> io::Result<bool> {
-        self.rbuf.reserve(READ_CHUNK);
-        match io.try_read_buf(&mut self.rbuf) {
+        // Read into the stack, and keep on the heap only what arrived: no
+        // buffer is held between reads, and small reads stay small.
+        let mut chunk = [0u8; READ_CHUNK];
+        match io.try_read(&mut chunk) {
             Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => {
+                self.rbuf.extend_from_slice(&chunk[..n]);
                 self.traffic.add_in(n as u64);
                 self.last_input = Instant::now();
                 self.ping_sent = None;

@@ -59,6 +59,7 @@ impl Console {
         client.update_prefix();
         state.nicks.insert(casemap::fold(&nick), id);
         state.clients.insert(id, client);
+        state.recount(id, crate::state::Counted::default());
         drop(state);
         let mut render = PlainSession::new(&config.default_channel);
         render.stage = crate::plain::Stage::Chatting;

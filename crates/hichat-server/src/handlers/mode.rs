@@ -259,6 +259,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> HandlerRes
     let mut add = true;
     let mut applied = Vec::new();
     let mut unknown = false;
+    let before = ctx.state.counted(ctx.id);
     for c in modes.chars() {
         let me = ctx.me_mut();
         let flag = match c {
@@ -284,6 +285,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> HandlerRes
             applied.push(ModeChange { add, mode: c, arg: None });
         }
     }
+    ctx.state.recount(ctx.id, before);
     if unknown {
         ctx.numeric(Numeric::ErrUmodeUnknownFlag, &[]);
     }

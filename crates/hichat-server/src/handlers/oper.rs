@@ -30,10 +30,12 @@ pub fn oper(ctx: &mut Ctx<'_>, name: &str) -> HandlerResult {
         tracing::warn!(id = ctx.id, oper = name, "failed OPER attempt");
         return Err(HandlerError::numeric(Numeric::ErrPasswdMismatch, Vec::<String>::new()));
     }
+    let before = ctx.state.counted(ctx.id);
     let me = ctx.me_mut();
     me.modes.oper = true;
     me.oper_name = Some(name.to_owned());
     let nick = me.nick.clone();
+    ctx.state.recount(ctx.id, before);
     tracing::info!(id = ctx.id, nick = %nick, oper = name, "operator up");
     ctx.numeric(Numeric::RplYoureOper, &[]);
     let msg = Message::new("MODE", [nick.as_str(), "+o"]).with_source(ctx.me().prefix.clone());

@@ -154,15 +154,17 @@ pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
         ctx.state.remove_client(ctx.id, "Bad password", &server);
         return;
     }
+    let before = ctx.state.counted(ctx.id);
     let me = ctx.me_mut();
     me.registered = true;
     me.pass = None;
     me.update_prefix();
     let nick = me.nick.clone();
     let prefix = me.prefix.clone();
+    ctx.state.recount(ctx.id, before);
     let local = ctx.state.user_counts().0;
     ctx.state.counters.max_local = ctx.state.counters.max_local.max(local);
-    tracing::info!(id = ctx.id, nick = %nick, host = %ctx.me().host, "registered");
+    tracing::debug!(id = ctx.id, nick = %nick, host = %ctx.me().host, "registered");
 
     let info = ctx.info;
     let network = &info.config.server.network;

@@ -20,6 +20,14 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 pub use whowas::{Whowas, WhowasEntry};
 
+/// The parts of a client that LUSERS counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub registered: bool,
+    pub invisible: bool,
+    pub oper: bool,
+}
+
 /// Counters shown by LUSERS and the console.
 #[derive(Debug, Default, Clone)]
 pub struct Counters {
@@ -43,6 +51,11 @@ pub struct State {
     /// What the store holds (accounts, registered channels, bans), kept in
     /// step with it: changed only after the store has committed.
     pub records: crate::store::Records,
+    /// Registered users, and of those invisible ones and operators, kept
+    /// up to date by [`State::recount`] so LUSERS never walks every client.
+    users: usize,
+    invisible: usize,
+    opers: usize,
     next_id: ClientId,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,
@@ -83,15 +96,31 @@ impl State {
 
     /// Number of registered clients, and of those, invisible ones and operators.
     pub fn user_counts(&self) -> (usize, usize, usize) {
-        let mut users = 0;
-        let mut invisible = 0;
-        let mut opers = 0;
-        for c in self.clients.values().filter(|c| c.registered) {
-            users += 1;
-            invisible += c.modes.invisible as usize;
-            opers += c.modes.oper as usize;
-        }
-        (users, invisible, opers)
+        (self.users, self.invisible, self.opers)
+    }
+
+    /// What the user counters count of one client (all false if it is gone).
+    pub fn counted(&self, id: ClientId) -> Counted {
+        self.clients.get(&id).map_or(Counted::default(), |c| Counted {
+            registered: c.registered,
+            invisible: c.registered && c.modes.invisible,
+            oper: c.registered && c.modes.oper,
+        })
+    }
+
+    /// Adjusts the user counters after client `id` changed from `before`
+    /// (registered, changed user modes, or left). Call it after every such
+    /// change.
+    pub fn recount(&mut self, id: ClientId, before: Counted) {
+        let after = self.counted(id);
+        let adjust = |n: &mut usize, was: bool, is: bool| match (was, is) {
+            (false, true) => *n += 1,
+            (true, false) => *n -= 1,
+            _ => {}
+        };
+        adjust(&mut self.users, before.registered, after.registered);
+        adjust(&mut self.invisible, before.invisible, after.invisible);
+        adjust(&mut self.opers, before.oper, after.oper);
     }
 
     /// Queues encoded bytes for one client.
@@ -190,6 +219,7 @@ impl State {
     /// its nick is freed and remembered for WHOWAS, and its outbox is closed
     /// with `ERROR :Closing Link` so the connection ends after flushing.
     pub fn remove_client(&mut self, id: ClientId, reason: &str, server_name: &str) {
+        let counted = self.counted(id);
         let Some(client) = self.clients.get(&id) else { return };
         if client.registered {
             let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
@@ -199,6 +229,7 @@ impl State {
             }
         }
         let Some(client) = self.clients.remove(&id) else { return };
+        self.recount(id, counted);
         for key in &client.channels {
             if let Some(chan) = self.channels.get_mut(key) {
                 chan.members.remove(&id);

@@ -5,7 +5,6 @@
 //! into a buffer only when bytes are actually there). TCP and Unix sockets
 //! provide this directly.
 
-use bytes::BytesMut;
 use std::future::Future;
 use std::io;
 
@@ -16,7 +15,7 @@ pub trait Transport: Send + Sync + 'static {
     /// Waits until a write may make progress.
     fn writable(&self) -> impl Future<Output = io::Result<()>> + Send;
     /// Reads what is available without waiting (`WouldBlock` if nothing).
-    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize>;
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes what fits without waiting (`WouldBlock` if nothing does).
     fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
 }
@@ -30,8 +29,8 @@ macro_rules! socket_transport {
             fn writable(&self) -> impl Future<Output = io::Result<()>> + Send {
                 <$ty>::writable(self)
             }
-            fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-                <$ty>::try_read_buf(self, buf)
+            fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                <$ty>::try_read(self, buf)
             }
             fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 <$ty>::try_write(self, buf)
