@@ -90,6 +90,9 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
         traffic,
     };
     let reason = conn.run(&io).await;
+    if reason == "SendQ exceeded" {
+        server.metrics.sendq_drops.inc();
+    }
     {
         let mut state = server.state();
         state.remove_client(id, &reason, &server.info.name);
@@ -243,6 +246,9 @@ impl Conn {
         if let Some(session) = &self.plain {
             render_plain(session, &self.nick, &mut self.wbuf);
         }
+        // The buffer was empty: all of it is new lines.
+        let lines = self.wbuf.iter().filter(|b| **b == b'\n').count();
+        self.server.metrics.lines_out.inc_by(lines as u64);
         if self.closing.is_some() {
             self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
         }
@@ -259,6 +265,7 @@ impl Conn {
             Ok(n) => {
                 self.rbuf.extend_from_slice(&chunk[..n]);
                 self.traffic.add_in(n as u64);
+                self.server.metrics.bytes_in.inc_by(n as u64);
                 self.last_input = Instant::now();
                 self.ping_sent = None;
                 Ok(true)
@@ -274,6 +281,7 @@ impl Conn {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     self.traffic.add_out(n as u64);
+                    self.server.metrics.bytes_out.inc_by(n as u64);
                     self.wbuf.advance(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -324,9 +332,11 @@ impl Conn {
         let mut oper = None;
         while !self.pending.is_empty() {
             if !self.bucket.take(now) {
+                self.server.metrics.flood_throttled.inc();
                 break;
             }
             let line = self.pending.pop_front().expect("not empty");
+            self.server.metrics.lines_in.inc();
             if !state.clients.contains_key(&self.id) {
                 self.pending.clear();
                 break;
@@ -358,7 +368,12 @@ impl Conn {
                     oper = Some(msg);
                     break;
                 }
-                Ok(Some(msg)) => handlers::dispatch(&mut ctx, &msg),
+                Ok(Some(msg)) => {
+                    if msg.command.eq_ignore_ascii_case("PRIVMSG") || msg.command.eq_ignore_ascii_case("NOTICE") {
+                        self.server.metrics.chat_messages.inc();
+                    }
+                    handlers::dispatch(&mut ctx, &msg)
+                }
                 Err(e) => e.send_to(&mut ctx),
             }
         }

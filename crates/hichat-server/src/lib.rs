@@ -17,6 +17,7 @@ mod flood;
 mod handlers;
 mod isupport;
 pub mod listener;
+pub mod metrics;
 pub mod outbox;
 mod plain;
 mod reply;
@@ -24,6 +25,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod transport;
+pub mod web;
 
 pub use config::{Config, ConfigError, DEFAULT_TOML};
 pub use console::{Console, ConsoleReply};

@@ -1,6 +1,7 @@
 //! Listening sockets: binding them with clear errors, and accept loops.
 
 use crate::server::Server;
+use crate::transport::tls::TlsAcceptor;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ use tokio::net::{TcpListener, TcpSocket, UnixListener};
 pub enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener, PathBuf),
+    /// IRC over TLS.
+    Tls(TcpListener, TlsAcceptor),
 }
 
 /// Why an address could not be listened on. The text is meant for users.
@@ -54,11 +57,27 @@ impl Listener {
         socket.listen(1024).map(Listener::Tcp).map_err(map)
     }
 
+    /// Binds `addr` (`host:port`) for IRC over TLS.
+    pub fn bind_tls(addr: &str, acceptor: TlsAcceptor) -> Result<Listener, BindError> {
+        match Listener::bind(addr)? {
+            Listener::Tcp(l) => Ok(Listener::Tls(l, acceptor)),
+            _ => Err(BindError::BadAddress(addr.to_owned())),
+        }
+    }
+
+    /// The port of a TLS listener.
+    pub fn tls_port(&self) -> Option<u16> {
+        match self {
+            Listener::Tls(l, _) => l.local_addr().ok().map(|a| a.port()),
+            _ => None,
+        }
+    }
+
     /// The address as a user would write it (with the real port when 0 was
     /// asked for).
     pub fn local_addr(&self) -> String {
         match self {
-            Listener::Tcp(l) => l.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            Listener::Tcp(l) | Listener::Tls(l, _) => l.local_addr().map(|a| a.to_string()).unwrap_or_default(),
             Listener::Unix(_, path) => format!("unix:{}", path.display()),
         }
     }
@@ -97,6 +116,8 @@ pub async fn accept_loop(server: Arc<Server>, listener: Listener) {
 pub enum Accepted {
     Tcp(tokio::net::TcpStream, SocketAddr),
     Unix(tokio::net::UnixStream),
+    /// A TCP connection whose TLS handshake is still to be done.
+    Tls(tokio::net::TcpStream, SocketAddr, TlsAcceptor),
 }
 
 async fn accept(listener: &Listener) -> io::Result<Accepted> {
@@ -107,5 +128,10 @@ async fn accept(listener: &Listener) -> io::Result<Accepted> {
             Ok(Accepted::Tcp(stream, addr))
         }
         Listener::Unix(l, _) => Ok(Accepted::Unix(l.accept().await?.0)),
+        Listener::Tls(l, acceptor) => {
+            let (stream, addr) = l.accept().await?;
+            let _ = stream.set_nodelay(true);
+            Ok(Accepted::Tls(stream, addr, acceptor.clone()))
+        }
     }
 }

@@ -4,11 +4,13 @@
 use crate::config::Config;
 use crate::conn::{self, Peer};
 use crate::listener::{accept_loop, Accepted, Listener};
+use crate::metrics::Metrics;
 use crate::state::State;
 use crate::store::{SqliteStore, Store, StoreError};
+use crate::transport::{tls, Kind};
 use crate::{clock, isupport};
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
@@ -23,6 +25,8 @@ pub struct ServerInfo {
     pub created: String,
     /// The 005 tokens, grouped per line.
     pub isupport: Vec<Vec<String>>,
+    /// The `sts` capability's value, set when a TLS listener is served.
+    pub sts: OnceLock<String>,
 }
 
 /// A running server.
@@ -33,6 +37,7 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     /// Every connection task, so shutdown can wait for them.
     tasks: TaskTracker,
+    pub metrics: Metrics,
     /// Where accounts, registered channels and bans last.
     pub store: Arc<dyn Store>,
 }
@@ -47,11 +52,13 @@ impl Server {
                 version: format!("hichat-{}", env!("CARGO_PKG_VERSION")),
                 created: clock::format_utc(clock::unix_now()),
                 isupport: isupport::lines(&config),
+                sts: OnceLock::new(),
                 config,
             },
             state: Mutex::new(state),
             shutdown,
             tasks: TaskTracker::new(),
+            metrics: Metrics::new(),
             store: Arc::new(SqliteStore::in_memory()),
         })
     }
@@ -81,12 +88,28 @@ impl Server {
 
     /// Starts a task for an accepted connection.
     pub fn spawn_connection(self: Arc<Self>, accepted: Accepted) {
-        let tasks = self.tasks.clone();
-        tasks.spawn(async move {
+        let kind = match &accepted {
+            Accepted::Tcp(..) => Kind::Tcp,
+            Accepted::Unix(_) => Kind::Unix,
+            Accepted::Tls(..) => Kind::Tls,
+        };
+        let server = self.clone();
+        self.spawn_tracked(kind, async move {
             match accepted {
-                Accepted::Tcp(stream, addr) => conn::run(self, stream, Peer::Ip(addr)).await,
-                Accepted::Unix(stream) => conn::run(self, stream, Peer::Local).await,
+                Accepted::Tcp(stream, addr) => conn::run(server, stream, Peer::Ip(addr)).await,
+                Accepted::Unix(stream) => conn::run(server, stream, Peer::Local).await,
+                Accepted::Tls(stream, addr, acceptor) => tls::serve(server, stream, addr, acceptor).await,
             }
+        });
+    }
+
+    /// Starts a connection's task (a bridged one, such as a WebSocket, or
+    /// any other): shutdown waits for it, and metrics count it as `kind`.
+    pub fn spawn_tracked(&self, kind: Kind, task: impl Future<Output = ()> + Send + 'static) {
+        let open = self.metrics.connection_opened(kind);
+        self.tasks.spawn(async move {
+            let _open = open;
+            task.await
         });
     }
 
@@ -95,6 +118,10 @@ impl Server {
     /// connections to flush and close.
     pub async fn serve(self: Arc<Self>, listeners: Vec<Listener>, shutdown: impl Future<Output = ()>) {
         let mut accepts = Vec::new();
+        let sts = &self.info.config.tls;
+        if let Some(port) = listeners.iter().find_map(Listener::tls_port).filter(|_| sts.sts) {
+            let _ = self.info.sts.set(format!("port={port},duration={}", sts.sts_duration_secs));
+        }
         for listener in listeners {
             tracing::info!(addr = %listener.local_addr(), "listening");
             accepts.push(tokio::spawn(accept_loop(self.clone(), listener)));

@@ -22,6 +22,23 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Make TLS certificates.
+    Cert {
+        #[command(subcommand)]
+        command: CertCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Write a self-signed certificate for localhost and 127.0.0.1
+    /// (cert.pem, key.pem), for trying TLS out; clients must be told to
+    /// trust it.
+    SelfSigned {
+        /// The directory to write cert.pem and key.pem into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +58,20 @@ pub struct ServeArgs {
     /// terminal (on a terminal the console is always on).
     #[arg(long)]
     pub console: bool,
+    /// Where to serve the web client, WebSocket, /healthz and /metrics
+    /// (default 127.0.0.1:8080); `off` for none.
+    #[arg(long, value_name = "ADDR")]
+    pub web: Option<String>,
+    /// Address to listen on for IRC over TLS (default 127.0.0.1:6697 when a
+    /// certificate is given); repeatable.
+    #[arg(long = "tls-listen", value_name = "ADDR")]
+    pub tls_listen: Vec<String>,
+    /// PEM certificate chain for TLS (IRC and HTTPS); reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,12 +2,13 @@
 //! logging and signals, and hands over to the server or client crates; no
 //! chat logic lives here.
 
+mod cert;
 mod cli;
 mod console;
 mod serve;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{CertCommand, Cli, Command, ConfigCommand};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -20,5 +21,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Config { command: ConfigCommand::HashPassword } => serve::hash_password(),
+        Command::Cert { command: CertCommand::SelfSigned { out } } => cert::self_signed(&out),
     }
 }

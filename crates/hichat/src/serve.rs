@@ -1,8 +1,10 @@
 //! `hichat serve` and its helpers: load the config, bind, run until a signal.
 
 use crate::cli::ServeArgs;
+use hichat_server::transport::tls::CertStore;
 use hichat_server::{Config, Listener, Server};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Exit code for anything the user can fix (port taken, bad config).
 const USER_ERROR: u8 = 2;
@@ -25,6 +27,24 @@ pub fn run(args: ServeArgs) -> ExitCode {
         config.server.listen = args.listen.clone();
     }
     let console = args.console;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls.cert = cert.clone();
+        config.tls.key = key.clone();
+    }
+    if !args.tls_listen.is_empty() {
+        config.tls.listen = args.tls_listen.clone();
+    }
+    if let Some(web) = &args.web {
+        config.web.listen = Some(if web == "off" { String::new() } else { web.clone() });
+    }
+    let certs = if config.tls.cert.as_os_str().is_empty() {
+        None
+    } else {
+        match CertStore::load(&config.tls.cert, &config.tls.key) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(e),
+        }
+    };
     if let Some(dir) = args.data_dir {
         config.server.data_dir = dir;
     }
@@ -45,10 +65,36 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
         let addrs: Vec<String> = listeners.iter().map(Listener::local_addr).collect();
         eprintln!("hichat: serving IRC on {}", addrs.join(", "));
+        if let Some(certs) = &certs {
+            for addr in &config.tls.listen {
+                match Listener::bind_tls(addr, certs.irc_acceptor()) {
+                    Ok(l) => {
+                        eprintln!("hichat: serving IRC over TLS on {}", l.local_addr());
+                        listeners.push(l);
+                    }
+                    Err(e) => return fail(e),
+                }
+            }
+        }
+        let web = match bind_web(&config) {
+            Ok(web) => web,
+            Err(e) => return fail(e),
+        };
         let server = match Server::open(config) {
             Ok(s) => s,
             Err(e) => return fail(format!("cannot open the database: {e}")),
         };
+        if let Some(listener) = web {
+            let scheme = if certs.is_some() { "https" } else { "http" };
+            if let Ok(addr) = listener.local_addr() {
+                eprintln!("hichat: web client on {scheme}://{addr}/");
+            }
+            let acceptor = certs.as_ref().map(|c| c.https_acceptor());
+            tokio::spawn(hichat_server::web::serve(server.clone(), listener, acceptor));
+        }
+        if let Some(certs) = certs {
+            tokio::spawn(reload_on_sighup(certs));
+        }
         let console_wanted = console || std::io::IsTerminal::is_terminal(&std::io::stdin());
         let console_done = if console_wanted { crate::console::start(&server) } else { None };
         let stop = async move {
@@ -63,6 +109,42 @@ pub fn run(args: ServeArgs) -> ExitCode {
         server.serve(listeners, stop).await;
         ExitCode::SUCCESS
     })
+}
+
+/// Binds the web listener. The default address is skipped with a warning
+/// when taken (several servers on one machine); one the user asked for must
+/// work.
+fn bind_web(config: &Config) -> Result<Option<tokio::net::TcpListener>, String> {
+    let (addr, required) = match config.web.listen.as_deref() {
+        Some("") => return Ok(None),
+        Some(addr) => (addr, true),
+        None => ("127.0.0.1:8080", false),
+    };
+    let error = match Listener::bind(addr) {
+        Ok(Listener::Tcp(l)) => return Ok(Some(l)),
+        Ok(_) => format!("{addr} is not an address for the web listener (expected e.g. 127.0.0.1:8080)"),
+        Err(hichat_server::BindError::InUse(_)) => {
+            format!("{addr} is already in use; choose another address for the web client with --web")
+        }
+        Err(e) => e.to_string(),
+    };
+    if required {
+        return Err(error);
+    }
+    eprintln!("hichat: web client not served: {error}");
+    Ok(None)
+}
+
+/// Reloads the TLS certificate on every SIGHUP; connections stay up.
+async fn reload_on_sighup(certs: Arc<CertStore>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+    while hup.recv().await.is_some() {
+        match certs.reload() {
+            Ok(()) => tracing::info!("TLS certificate reloaded"),
+            Err(e) => tracing::warn!(error = %e, "TLS certificate not reloaded; keeping the old one"),
+        }
+    }
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -15,10 +15,18 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                 ctx.me_mut().cap_negotiating = true;
             }
             // A 302 client implicitly enables cap-notify.
-            if args.first().and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302) {
+            let v302 = args.first().and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302);
+            if v302 {
                 ctx.me_mut().caps.set(Cap::CapNotify, true);
             }
-            let msg = ctx.server_message("CAP", [nick, "LS".into(), caps::ls_line()]);
+            let mut line = caps::ls_line();
+            // sts has a value, which only 302 clients may be sent; it is
+            // never requested, so it is not in Cap.
+            if let Some(sts) = ctx.info.sts.get().filter(|_| v302) {
+                line.push_str(" sts=");
+                line.push_str(sts);
+            }
+            let msg = ctx.server_message("CAP", [nick, "LS".into(), line]);
             ctx.send(&msg);
         }
         "LIST" => {

@@ -1,0 +1,393 @@
+// The hichat web client: wires the connection, the model and the page.
+
+import { Connection, defaultUrl, fold, format, isChannel } from "./irc.js";
+import { Model, SERVER } from "./state.js";
+import { renderBuffers, renderEntry, renderNicks } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_CHANNEL = "#hello";
+const NICK_KEY = "hichat.nick";
+const WANTED_CAPS = ["echo-message", "multi-prefix", "away-notify"];
+
+const HELP = [
+  "/join #channel — join a channel",
+  "/part [#channel] [reason] — leave a channel",
+  "/msg nick text — a private message",
+  "/query nick — open a private conversation",
+  "/me text — an action",
+  "/nick newnick — change your nick",
+  "/topic [text] — show or set the topic",
+  "/close — leave this channel or close this conversation",
+  "/quit [reason] — disconnect",
+  "/quote LINE — send a raw IRC line",
+  "Alt+↑/↓ switch buffers · Tab completes nicks",
+];
+
+let model = null;
+let conn = null;
+let wantedNick = "";
+let echo = false;
+const sent = [];
+let sentPos = 0;
+
+// ---- login
+
+function showLogin() {
+  $("login").hidden = false;
+  $("app").hidden = true;
+  const saved = localStorage.getItem(NICK_KEY);
+  if (saved) $("nick").value = saved;
+  $("nick").focus();
+}
+
+$("login-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const nick = $("nick").value.trim();
+  if (!/^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$/.test(nick)) {
+    $("login-error").textContent = "A nick is letters, digits and - _ [ ] { } | ^ `, not starting with a digit or -.";
+    return;
+  }
+  localStorage.setItem(NICK_KEY, nick);
+  start(nick);
+});
+
+function start(nick) {
+  wantedNick = nick;
+  $("login").hidden = true;
+  $("app").hidden = false;
+  model = new Model(onModel);
+  renderAll();
+  conn = new Connection(defaultUrl(), { onLine, onState, onOpen });
+  conn.connect();
+  $("input").focus();
+}
+
+// ---- connection
+
+function onOpen() {
+  echo = false;
+  conn.send(format("CAP", "LS", "302"));
+  conn.send(format("NICK", wantedNick));
+  conn.send(format("USER", wantedNick, "0", "*", wantedNick));
+}
+
+function onLine(msg) {
+  const p = msg.params;
+  switch (msg.command) {
+    case "PING":
+      conn.send(format("PONG", ...p));
+      return;
+    case "CAP":
+      if (p[1] === "LS" && p[2] !== "*") {
+        const offered = (p[p.length - 1] ?? "").split(" ").map((c) => c.split("=")[0]);
+        const want = WANTED_CAPS.filter((c) => offered.includes(c));
+        if (want.length) conn.send(format("CAP", "REQ", want.join(" ")));
+        else conn.send("CAP END");
+      } else if (p[1] === "ACK") {
+        if (p[2].split(" ").includes("echo-message")) echo = true;
+        if (!model.registered) conn.send("CAP END");
+      } else if (p[1] === "NAK" && !model.registered) {
+        conn.send("CAP END");
+      }
+      return;
+    case "433":
+      if (!model.registered) {
+        // Taken: try nick_, nick__, ...
+        wantedNick = (wantedNick + "_").slice(0, 30);
+        conn.send(format("NICK", wantedNick));
+      }
+      break;
+    case "001": {
+      model.handle(msg);
+      const channels = model.channelsToRejoin();
+      for (const c of channels.length ? channels : [DEFAULT_CHANNEL]) conn.send(format("JOIN", c));
+      return;
+    }
+  }
+  model.handle(msg);
+}
+
+function onState({ state, retryIn }) {
+  const status = $("status");
+  document.body.dataset.connection = state;
+  let text = "";
+  if (state === "connecting") text = "Connecting…";
+  else if (state === "connected") text = "Connected";
+  else if (state === "waiting") {
+    text = `Disconnected — reconnecting in ${retryIn} s`;
+    model.disconnected();
+  } else if (state === "closed") {
+    text = "Disconnected";
+    model.disconnected();
+  }
+  status.textContent = text;
+  $("reconnect").hidden = state !== "closed" && state !== "waiting";
+}
+
+$("reconnect").addEventListener("click", () => conn && conn.connect());
+
+// ---- model events
+
+function onModel(kind, data) {
+  // The model's constructor makes the server buffer before `model` is set.
+  if (!model) return;
+  switch (kind) {
+    case "message":
+      if (data.buffer.key === model.active) appendEntry(data.entry);
+      break;
+    case "buffers":
+      renderBuffers($("buffer-list"), model, selectBuffer);
+      updateTitle();
+      break;
+    case "active":
+      renderAll();
+      break;
+    case "nicks":
+      if (data.key === model.active) renderNicks($("nick-list"), data, openQuery);
+      break;
+    case "topic":
+      if (data.key === model.active) renderHeader();
+      break;
+    case "me":
+      $("me").textContent = model.me;
+      break;
+    case "names-stale":
+      conn.send(format("NAMES", data));
+      break;
+  }
+}
+
+function renderAll() {
+  renderBuffers($("buffer-list"), model, selectBuffer);
+  renderHeader();
+  const b = model.activeBuffer();
+  const view = $("messages");
+  view.replaceChildren(...b.messages.map(renderEntry));
+  view.scrollTop = view.scrollHeight;
+  renderNicks($("nick-list"), b, openQuery);
+  document.body.classList.toggle("has-nicks", b.type === "channel");
+  $("input").placeholder = b.type === "server" ? "Type /join #channel, or /help" : `Message ${b.name}`;
+  updateTitle();
+}
+
+function renderHeader() {
+  const b = model.activeBuffer();
+  $("buffer-name").textContent = b.type === "server" ? "server" : b.name;
+  const topic = $("topic");
+  topic.hidden = b.type !== "channel";
+  topic.textContent = b.topic || "No topic — click to set one";
+  topic.classList.toggle("empty", !b.topic);
+  $("topic-form").hidden = true;
+}
+
+function appendEntry(entry) {
+  const view = $("messages");
+  const atBottom = view.scrollHeight - view.scrollTop - view.clientHeight < 40;
+  view.append(renderEntry(entry));
+  while (view.childElementCount > 1000) view.firstElementChild.remove();
+  if (atBottom || entry.self) view.scrollTop = view.scrollHeight;
+}
+
+function updateTitle() {
+  let unread = 0;
+  for (const b of model.buffers.values()) unread += b.unread;
+  document.title = unread ? `(${unread}) hichat` : "hichat";
+}
+
+function selectBuffer(key) {
+  document.body.classList.remove("show-buffers", "show-nicks");
+  model.setActive(key);
+  $("input").focus();
+}
+
+function openQuery(nick) {
+  if (fold(nick) === fold(model.me)) return;
+  const b = model.ensureBuffer(nick, "query");
+  selectBuffer(b.key);
+}
+
+// ---- topic editing
+
+$("topic").addEventListener("click", () => {
+  const b = model.activeBuffer();
+  if (b.type !== "channel") return;
+  $("topic-input").value = b.topic;
+  $("topic-form").hidden = false;
+  $("topic").hidden = true;
+  $("topic-input").focus();
+});
+
+$("topic-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const b = model.activeBuffer();
+  conn.send(format("TOPIC", b.name, $("topic-input").value));
+  renderHeader();
+});
+
+$("topic-input").addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") renderHeader();
+});
+
+// ---- input
+
+$("input-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const input = $("input");
+  const text = input.value;
+  if (!text.trim()) return;
+  input.value = "";
+  sent.push(text);
+  sentPos = sent.length;
+  if (text.startsWith("/") && !text.startsWith("//")) command(text.slice(1));
+  else say(model.activeBuffer(), text.startsWith("//") ? text.slice(1) : text);
+});
+
+function say(buffer, text, action = false) {
+  if (buffer.type === "server") {
+    model.info("This is the server window: join a channel with /join #channel first.", "error");
+    return;
+  }
+  // One IRC line holds about 400 bytes of text; longer messages are split.
+  for (const part of splitText(text, 400)) {
+    const body = action ? `\x01ACTION ${part}\x01` : part;
+    if (!conn.send(format("PRIVMSG", buffer.name, body))) {
+      model.info("Not connected: the message was not sent.", "error");
+      return;
+    }
+    if (!echo) {
+      model.addEntry(buffer, { kind: action ? "action" : "privmsg", nick: model.me, text: part, self: true });
+    }
+  }
+}
+
+function splitText(text, max) {
+  const parts = [];
+  let cur = "";
+  for (const ch of text) {
+    if (new TextEncoder().encode(cur + ch).length > max) {
+      parts.push(cur);
+      cur = "";
+    }
+    cur += ch;
+  }
+  if (cur) parts.push(cur);
+  return parts;
+}
+
+function command(line) {
+  const [name, ...args] = line.split(" ");
+  const rest = args.join(" ");
+  const b = model.activeBuffer();
+  switch (name.toLowerCase()) {
+    case "join":
+    case "j":
+      if (!args[0]) return model.info("Usage: /join #channel", "error");
+      conn.send(format("JOIN", ...args.slice(0, 2).map((c, i) => (i === 0 && !isChannel(c) ? "#" + c : c))));
+      break;
+    case "part":
+    case "leave": {
+      const chan = isChannel(args[0] ?? "") ? args.shift() : b.name;
+      if (!isChannel(chan)) return model.info("Usage: /part #channel [reason]", "error");
+      conn.send(args.length ? format("PART", chan, args.join(" ")) : format("PART", chan));
+      break;
+    }
+    case "msg":
+    case "query": {
+      const target = args[0];
+      if (!target) return model.info(`Usage: /${name} nick [text]`, "error");
+      const text = args.slice(1).join(" ");
+      const buf = model.ensureBuffer(target);
+      if (!isChannel(target) || name === "query") selectBuffer(buf.key);
+      if (text) say(buf, text);
+      break;
+    }
+    case "me":
+      say(b, rest, true);
+      break;
+    case "nick":
+      if (!args[0]) return model.info("Usage: /nick newnick", "error");
+      wantedNick = args[0];
+      conn.send(format("NICK", args[0]));
+      break;
+    case "topic":
+      if (b.type !== "channel") return model.info("/topic works in a channel", "error");
+      conn.send(rest ? format("TOPIC", b.name, rest) : format("TOPIC", b.name));
+      break;
+    case "close":
+      if (b.type === "channel" && b.joined) conn.send(format("PART", b.name));
+      else model.removeBuffer(b.key);
+      break;
+    case "quit":
+      conn.send(rest ? format("QUIT", rest) : "QUIT");
+      conn.stop();
+      break;
+    case "quote":
+    case "raw":
+      conn.send(rest);
+      break;
+    case "help":
+      for (const h of HELP) model.info(h);
+      break;
+    default:
+      model.info(`Unknown command /${name}. Type /help for the list.`, "error");
+  }
+}
+
+$("input").addEventListener("keydown", (ev) => {
+  const input = ev.target;
+  if (ev.key === "Tab" && !ev.shiftKey) {
+    ev.preventDefault();
+    completeNick(input);
+  } else if (ev.altKey && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
+    ev.preventDefault();
+    const keys = [...$("buffer-list").querySelectorAll("button")].map((b) => b.dataset.key);
+    const i = keys.indexOf(model.active);
+    const next = keys[(i + (ev.key === "ArrowUp" ? -1 : 1) + keys.length) % keys.length];
+    selectBuffer(next);
+  } else if (ev.key === "ArrowUp" && !ev.altKey && sentPos > 0 && (input.value === "" || input.value === sent[sentPos])) {
+    ev.preventDefault();
+    sentPos--;
+    input.value = sent[sentPos];
+  } else if (ev.key === "ArrowDown" && !ev.altKey && sentPos < sent.length && input.value === sent[sentPos]) {
+    ev.preventDefault();
+    sentPos++;
+    input.value = sent[sentPos] ?? "";
+  }
+});
+
+function completeNick(input) {
+  const b = model.activeBuffer();
+  const before = input.value.slice(0, input.selectionStart);
+  const word = /[^\s]*$/.exec(before)[0];
+  if (!word) return;
+  const match = [...b.users.values()].map((u) => u.nick).find((n) => fold(n).startsWith(fold(word)));
+  if (!match) return;
+  const suffix = before.length === word.length ? ": " : " ";
+  const after = input.value.slice(input.selectionStart);
+  input.value = before.slice(0, before.length - word.length) + match + suffix + after;
+  const pos = input.value.length - after.length;
+  input.setSelectionRange(pos, pos);
+}
+
+// Clicking a nick in the message view opens a private conversation.
+$("messages").addEventListener("click", (ev) => {
+  const nick = ev.target.closest(".nick")?.dataset.nick;
+  if (nick) openQuery(nick);
+});
+
+// ---- phone-sized screens: the lists are drawers
+
+$("menu-toggle").addEventListener("click", () => {
+  document.body.classList.remove("show-nicks");
+  document.body.classList.toggle("show-buffers");
+});
+$("nicks-toggle").addEventListener("click", () => {
+  document.body.classList.remove("show-buffers");
+  document.body.classList.toggle("show-nicks");
+});
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") document.body.classList.remove("show-buffers", "show-nicks");
+});
+
+showLogin();
+export { SERVER };
