@@ -1,0 +1,246 @@
+// Browser end-to-end test of hichat's web client.
+//
+// Runs the real `hichat serve` binary (HICHAT_BIN, default
+// target/debug/hichat), opens two pages in Debian's Chromium driven by
+// playwright-core (one at desktop width, one at phone width) and connects an
+// independent IRC client (irc-framework) over plain TCP. The three chat in
+// #hello in Chinese and emoji; a message with <script> must show as text.
+//
+// With HICHAT_SCREENSHOTS=1 it also writes docs/screenshots/*.png.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import IRC from "irc-framework";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BIN = process.env.HICHAT_BIN ?? path.join(ROOT, "target/debug/hichat");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const WAIT = 10_000;
+
+let server;
+let browser;
+let irc;
+let ircPort;
+let webUrl;
+const ircSeen = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitFor(check, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let serverArgs;
+
+/** Starts hichat serve and waits until its web listener answers. */
+async function startServer() {
+  server = spawn(BIN, serverArgs, { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  server.stderr.on("data", (d) => (log += d));
+  server.on("exit", (code) => {
+    if (code) console.error(`hichat exited with ${code}:\n${log}`);
+  });
+  await waitFor(async () => {
+    try {
+      return (await fetch(webUrl + "healthz")).ok;
+    } catch {
+      return false;
+    }
+  }, "hichat serve to start");
+}
+
+async function stopServer() {
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  server.kill("SIGTERM");
+  await exited;
+  server = null;
+}
+
+before(async () => {
+  ircPort = await freePort();
+  const webPort = await freePort();
+  webUrl = `http://127.0.0.1:${webPort}/`;
+  const data = mkdtempSync(path.join(os.tmpdir(), "hichat-web-"));
+  serverArgs = ["serve", "--listen", `127.0.0.1:${ircPort}`, "--web", `127.0.0.1:${webPort}`, "--data-dir", data];
+  await startServer();
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+
+  irc = new IRC.Client();
+  irc.connect({ host: "127.0.0.1", port: ircPort, nick: "cat", username: "cat", gecos: "irc-framework", auto_reconnect: false });
+  irc.on("privmsg", (e) => ircSeen.push({ kind: "privmsg", nick: e.nick, target: e.target, text: e.message }));
+  irc.on("action", (e) => ircSeen.push({ kind: "action", nick: e.nick, target: e.target, text: e.message }));
+  await new Promise((resolve) => irc.once("registered", resolve));
+  irc.join("#hello");
+  await new Promise((resolve) => irc.once("join", resolve));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await stopServer();
+});
+
+/** A page logged in as `nick`, in #hello. */
+async function openChat(nick, viewport) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  page.errors = errors;
+  await page.goto(webUrl);
+  await page.fill("#nick", nick);
+  await page.click("#login-button");
+  await page.locator("#buffer-name", { hasText: "#hello" }).waitFor({ timeout: WAIT });
+  await page.locator("#status", { hasText: "Connected" }).waitFor({ timeout: WAIT });
+  return page;
+}
+
+async function say(page, text) {
+  await page.fill("#input", text);
+  await page.press("#input", "Enter");
+}
+
+function message(page, text) {
+  return page.locator("#messages .msg .text", { hasText: text }).first();
+}
+
+test("two browsers and an IRC library chat in #hello", async () => {
+  const ann = await openChat("ann", { width: 1280, height: 800 });
+  const bob = await openChat("bob", { width: 390, height: 780 });
+
+  // Everyone sees everyone in the nick list (ann's desktop layout shows it).
+  await ann.locator("#nick-list .member-nick", { hasText: "bob" }).waitFor({ timeout: WAIT });
+  await ann.locator("#nick-list .member-nick", { hasText: "cat" }).waitFor({ timeout: WAIT });
+
+  // Browser to browser and to the IRC library, in Chinese and emoji.
+  await say(ann, "大家好 everyone 👋🎉");
+  await message(bob, "大家好 everyone 👋🎉").waitFor({ timeout: WAIT });
+  await waitFor(() => ircSeen.find((m) => m.nick === "ann" && m.text === "大家好 everyone 👋🎉"), "cat to hear ann");
+
+  // The IRC library to both browsers; its link is clickable.
+  irc.say("#hello", "来自 irc-framework 的问候 🐱 see https://example.org/docs?x=1");
+  await message(ann, "来自 irc-framework 的问候 🐱").waitFor({ timeout: WAIT });
+  await message(bob, "来自 irc-framework 的问候 🐱").waitFor({ timeout: WAIT });
+  const link = ann.locator("#messages a", { hasText: "https://example.org/docs?x=1" });
+  assert.equal(await link.getAttribute("href"), "https://example.org/docs?x=1");
+  assert.equal(await link.getAttribute("target"), "_blank");
+
+  // HTML is shown as text and never runs.
+  const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> <b>bold?</b>';
+  await say(bob, evil);
+  await message(ann, "<script>").waitFor({ timeout: WAIT });
+  assert.equal(await message(ann, "<script>").textContent(), evil);
+  assert.equal(await ann.locator("#messages script, #messages img, #messages b").count(), 0);
+  assert.equal(await ann.evaluate(() => window.__pwned), undefined);
+  await waitFor(() => ircSeen.find((m) => m.nick === "bob" && m.text === evil), "cat to get the raw text");
+
+  // A javascript: "link" stays text.
+  irc.say("#hello", "javascript:alert(1) is not a link");
+  await message(ann, "javascript:alert(1)").waitFor({ timeout: WAIT });
+  assert.equal(await ann.locator("#messages a", { hasText: "javascript:" }).count(), 0);
+
+  // /me reaches the IRC library as an action.
+  await say(bob, "/me waves 🌊");
+  await waitFor(() => ircSeen.find((m) => m.kind === "action" && m.nick === "bob" && m.text === "waves 🌊"), "bob's action");
+  await ann.locator("#messages .msg-action", { hasText: "waves 🌊" }).waitFor({ timeout: WAIT });
+
+  // A mention is highlighted.
+  irc.say("#hello", "ann: 你看到了吗?");
+  await ann.locator("#messages .msg.mention", { hasText: "你看到了吗" }).waitFor({ timeout: WAIT });
+
+  // A private message opens a conversation with an unread count.
+  irc.say("ann", "私聊 hello 🤫");
+  const catBuffer = ann.locator("#buffer-list .buffer-query", { hasText: "cat" });
+  await catBuffer.locator(".unread", { hasText: "1" }).waitFor({ timeout: WAIT });
+  assert.ok(await catBuffer.evaluate((li) => li.classList.contains("mentioned")));
+  await catBuffer.locator("button").click();
+  await message(ann, "私聊 hello 🤫").waitFor({ timeout: WAIT });
+  await say(ann, "回复 reply ✅");
+  await waitFor(() => ircSeen.find((m) => m.nick === "ann" && m.target === "cat" && m.text === "回复 reply ✅"), "ann's reply");
+  await ann.locator("#buffer-list .buffer-channel button", { hasText: "#hello" }).click();
+
+  // cat made #hello and is its operator: it makes ann one too, which the
+  // nick list shows, so that ann may set the topic (+t).
+  irc.raw("MODE #hello +o ann");
+  await ann.locator("#nick-list .member", { hasText: "ann" }).locator(".prefix", { hasText: "@" }).waitFor({ timeout: WAIT });
+
+  // The topic is set with /topic and shown on the other page.
+  await say(ann, "/topic 欢迎 Welcome to #hello ☕");
+  await bob.locator("#topic", { hasText: "欢迎 Welcome to #hello ☕" }).waitFor({ timeout: WAIT });
+
+  // Unread counts on the phone page: bob looks at the server window while
+  // ann talks in #hello.
+  await bob.click("#menu-toggle");
+  await bob.locator("#buffer-list .buffer-server button").click();
+  await say(ann, "one");
+  await say(ann, "two");
+  await bob.locator("#buffer-list .buffer-channel .unread", { hasText: "2" }).waitFor({ timeout: WAIT });
+  await bob.click("#menu-toggle");
+  await bob.locator("#buffer-list .buffer-channel button", { hasText: "#hello" }).click();
+  await message(bob, "two").waitFor({ timeout: WAIT });
+
+  // /nick is seen by the others.
+  await say(bob, "/nick bobby");
+  await ann.locator("#messages .msg-nick", { hasText: "bob is now bobby" }).waitFor({ timeout: WAIT });
+
+  if (process.env.HICHAT_SCREENSHOTS) {
+    const dir = path.join(ROOT, "docs/screenshots");
+    mkdirSync(dir, { recursive: true });
+    await say(bob, "手机上也能聊天 📱");
+    await message(ann, "手机上也能聊天").waitFor({ timeout: WAIT });
+    await message(bob, "手机上也能聊天").waitFor({ timeout: WAIT });
+    await ann.screenshot({ path: path.join(dir, "desktop.png") });
+    await bob.screenshot({ path: path.join(dir, "phone.png") });
+    await bob.click("#menu-toggle");
+    await bob.waitForTimeout(400);
+    await bob.screenshot({ path: path.join(dir, "phone-channels.png") });
+    await bob.keyboard.press("Escape");
+  }
+
+  assert.deepEqual(ann.errors, []);
+  assert.deepEqual(bob.errors, []);
+
+  // /quit ends the session; the state is shown.
+  await say(bob, "/quit 再见");
+  await bob.locator("#status", { hasText: "Disconnected" }).waitFor({ timeout: WAIT });
+  await ann.locator("#messages .msg-quit", { hasText: "bobby quit" }).waitFor({ timeout: WAIT });
+});
+
+test("the page reconnects by itself and shows it", async () => {
+  const page = await openChat("dee", { width: 1024, height: 700 });
+  // The server goes away: the page says so and keeps trying...
+  irc.quit("restart");
+  await stopServer();
+  await page.locator("#status", { hasText: "reconnecting" }).waitFor({ timeout: WAIT });
+  assert.equal(await page.evaluate(() => document.body.dataset.connection), "waiting");
+  // ...and when it is back, reconnects by itself into #hello.
+  await startServer();
+  await page.locator("#status", { hasText: "Connected" }).waitFor({ timeout: 20_000 });
+  await page.locator("#messages .msg-join", { hasText: "dee joined #hello" }).nth(1).waitFor({ timeout: WAIT });
+  assert.deepEqual(page.errors, []);
+});
