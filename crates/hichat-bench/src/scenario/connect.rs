@@ -46,7 +46,7 @@ pub async fn run(ctx: &Ctx, a: &ConnectArgs) -> anyhow::Result<Report> {
                     conn.register().await?;
                     anyhow::Ok(conn)
                 };
-                match timeout(attempt.min(deadline - t), one).await {
+                match timeout(attempt.min(deadline.saturating_duration_since(t)), one).await {
                     Ok(Ok(conn)) => {
                         let _ = hist.record(t.elapsed().as_nanos() as u64);
                         let permit = closers.clone().acquire_owned().await?;
