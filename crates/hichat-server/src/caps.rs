@@ -8,12 +8,25 @@ pub enum Cap {
     MultiPrefix,
     UserhostInNames,
     AwayNotify,
+    Sasl,
+    AccountNotify,
+    ExtendedJoin,
+    AccountRegistration,
 }
 
 impl Cap {
     /// Every capability offered, in the order CAP LS lists them.
-    pub const ALL: &'static [Cap] =
-        &[Cap::AwayNotify, Cap::CapNotify, Cap::EchoMessage, Cap::MultiPrefix, Cap::UserhostInNames];
+    pub const ALL: &'static [Cap] = &[
+        Cap::AccountNotify,
+        Cap::AwayNotify,
+        Cap::CapNotify,
+        Cap::AccountRegistration,
+        Cap::EchoMessage,
+        Cap::ExtendedJoin,
+        Cap::MultiPrefix,
+        Cap::Sasl,
+        Cap::UserhostInNames,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -22,6 +35,19 @@ impl Cap {
             Cap::MultiPrefix => "multi-prefix",
             Cap::UserhostInNames => "userhost-in-names",
             Cap::AwayNotify => "away-notify",
+            Cap::Sasl => "sasl",
+            Cap::AccountNotify => "account-notify",
+            Cap::ExtendedJoin => "extended-join",
+            Cap::AccountRegistration => "draft/account-registration",
+        }
+    }
+
+    /// The value shown after `=` in CAP LS to clients of version 302 on.
+    pub fn value(self) -> Option<&'static str> {
+        match self {
+            Cap::Sasl => Some(crate::accounts::sasl::MECHANISMS),
+            Cap::AccountRegistration => Some("before-connect"),
+            _ => None,
         }
     }
 
@@ -60,6 +86,15 @@ impl Caps {
 /// The CAP LS value: every capability, space-separated.
 pub fn ls_line() -> String {
     Cap::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ")
+}
+
+/// The CAP LS value for CAP 302 clients: with values (`sasl=PLAIN,...`).
+pub fn ls_line_302() -> String {
+    let item = |c: &Cap| match c.value() {
+        Some(v) => format!("{}={v}", c.name()),
+        None => c.name().to_owned(),
+    };
+    Cap::ALL.iter().map(item).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub struct Config {
     pub server: ServerSection,
     pub limits: Limits,
     pub flood: Flood,
+    pub accounts: AccountsSection,
     /// Operator credentials for OPER.
     #[serde(rename = "operator")]
     pub operators: Vec<Operator>,
@@ -100,6 +101,22 @@ pub struct Flood {
     pub lines_per_second: u32,
     /// Addresses or networks that flood control never applies to.
     pub exempt: Vec<IpNet>,
+}
+
+/// Accounts and NickServ.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsSection {
+    /// Rename someone using a registered nick without logging in to it.
+    pub enforce_nicks: bool,
+    /// Seconds they have to identify before being renamed to `Guest-NNNN`.
+    pub nick_grace_secs: u64,
+}
+
+impl Default for AccountsSection {
+    fn default() -> Self {
+        Self { enforce_nicks: true, nick_grace_secs: 30 }
+    }
 }
 
 /// One operator block: `OPER name password` grants operator status when the

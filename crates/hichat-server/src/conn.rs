@@ -16,7 +16,7 @@ use crate::server::Server;
 use crate::state::client::{Client, ClientId, Traffic};
 use crate::state::State;
 use crate::transport::Transport;
-use crate::{clock, reply};
+use crate::{accounts, clock, reply};
 use bytes::{Buf, Bytes, BytesMut};
 use hichat_proto::{LineDecoder, Message, Numeric, ParseError};
 use std::collections::VecDeque;
@@ -88,6 +88,8 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
         closing: None,
         close_deadline: None,
         traffic,
+        account: accounts::Session::default(),
+        nick_to_check: false,
     };
     let reason = conn.run(&io).await;
     if reason == "SendQ exceeded" {
@@ -162,6 +164,11 @@ struct Conn {
     closing: Option<String>,
     close_deadline: Option<Instant>,
     traffic: Arc<Traffic>,
+    /// SASL progress and failed logins (see [`accounts`]).
+    account: accounts::Session,
+    /// Set when the nick changed or registration completed, so ownership
+    /// of the new nick is checked once the lock is released.
+    nick_to_check: bool,
 }
 
 impl Conn {
@@ -313,6 +320,12 @@ impl Conn {
             return;
         }
         while let Some(oper) = self.handle_pending() {
+            if oper.verb() != "OPER" {
+                // Account and services commands do their slow parts (hashing,
+                // store commits) without the lock.
+                accounts::handle(&self.server, self.id, &mut self.account, oper).await;
+                continue;
+            }
             // OPER's password check is slow: do it without the lock.
             let verified = verify_oper(&self.server, &oper).await;
             let mut state = self.server.state();
@@ -322,10 +335,13 @@ impl Conn {
             }
             state.reap(&self.server.info.name);
         }
+        if std::mem::take(&mut self.nick_to_check) {
+            crate::services::nickserv::check_nick(&self.server, self.id);
+        }
     }
 
-    /// Handles pending lines until tokens run out or an OPER needs the
-    /// password check, which is returned.
+    /// Handles pending lines until tokens run out or an OPER, account or
+    /// services command needs slow work, which is returned.
     fn handle_pending(&mut self) -> Option<Message> {
         let now = Instant::now();
         let mut state = self.server.state();
@@ -368,6 +384,10 @@ impl Conn {
                     oper = Some(msg);
                     break;
                 }
+                Ok(Some(msg)) if accounts::is_async_command(&msg) => {
+                    oper = Some(msg);
+                    break;
+                }
                 Ok(Some(msg)) => {
                     if msg.command.eq_ignore_ascii_case("PRIVMSG") || msg.command.eq_ignore_ascii_case("NOTICE") {
                         self.server.metrics.chat_messages.inc();
@@ -378,6 +398,9 @@ impl Conn {
             }
         }
         if let Some(c) = state.client(self.id) {
+            if c.registered && (!self.registered || c.nick != self.nick) {
+                self.nick_to_check = true;
+            }
             self.registered = c.registered;
             if c.nick != self.nick {
                 self.nick.clone_from(&c.nick);

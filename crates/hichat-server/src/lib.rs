@@ -8,6 +8,7 @@
 //! Start one with [`Server::new`] and [`Server::serve`], giving it listeners
 //! bound with [`Listener::bind`].
 
+pub mod accounts;
 pub mod caps;
 mod clock;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod outbox;
 mod plain;
 mod reply;
 pub mod server;
+pub mod services;
 pub mod state;
 pub mod store;
 pub mod transport;

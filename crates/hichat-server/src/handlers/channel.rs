@@ -50,8 +50,7 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     }
     ctx.state.add_member(id, name.as_str(), unix_now());
     let display = ctx.state.channels[&key].name.clone();
-    let msg = Message::new("JOIN", [display.as_str()]).with_source(ctx.me().prefix.clone());
-    ctx.state.send_to_channel(&key, &msg, None);
+    crate::accounts::send_join(ctx, &key, &display);
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
     }

@@ -87,6 +87,7 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     let multi = ctx.me().caps.has(Cap::MultiPrefix);
     let (cnick, user, host, realname) = (c.nick.clone(), c.user.clone(), c.host.clone(), c.realname.clone());
     let (oper, away, signon, idle) = (c.modes.oper, c.away.clone(), c.signon, c.last_message.elapsed().as_secs());
+    let account = c.account.clone();
     let channels: Vec<String> = c
         .channels
         .iter()
@@ -104,6 +105,9 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     ctx.numeric_text(Numeric::RplWhoisServer, &[&cnick, &name], &desc);
     if oper {
         ctx.numeric(Numeric::RplWhoisOperator, &[&cnick]);
+    }
+    if let Some(account) = account {
+        ctx.numeric(Numeric::RplWhoisAccount, &[&cnick, &account]);
     }
     if is_self || viewer_oper {
         ctx.numeric_text(Numeric::RplWhoisHost, &[&cnick], &format!("is connecting from *@{host} {host}"));

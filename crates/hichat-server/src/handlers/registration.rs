@@ -19,7 +19,7 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
             if v302 {
                 ctx.me_mut().caps.set(Cap::CapNotify, true);
             }
-            let mut line = caps::ls_line();
+            let mut line = if v302 { caps::ls_line_302() } else { caps::ls_line() };
             // sts has a value, which only 302 clients may be sent; it is
             // never requested, so it is not in Cap.
             if let Some(sts) = ctx.info.sts.get().filter(|_| v302) {
@@ -86,6 +86,9 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
     };
     let wanted = wanted.as_str().to_owned();
     let folded = casemap::fold(&wanted);
+    if crate::services::is_service_name(&wanted) {
+        return Err(HandlerError::numeric(Numeric::ErrErroneusNickname, [wanted]));
+    }
     let id = ctx.id;
     if ctx.state.nicks.get(&folded).is_some_and(|&owner| owner != id) {
         return Err(HandlerError::numeric(Numeric::ErrNicknameInUse, [wanted]));

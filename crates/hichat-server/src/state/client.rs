@@ -82,6 +82,8 @@ pub struct Client {
     pub away: Option<String>,
     /// The name of the operator block used with OPER.
     pub oper_name: Option<String>,
+    /// The account logged in to (display form), if any.
+    pub account: Option<String>,
     /// Folded names of the channels this client is in.
     pub channels: Vec<String>,
     /// Folded names of channels this client has been invited to.
@@ -111,6 +113,7 @@ impl Client {
             modes: UserModes::default(),
             away: None,
             oper_name: None,
+            account: None,
             channels: Vec::new(),
             invites: Vec::new(),
             outbox,

@@ -56,6 +56,8 @@ pub struct State {
     users: usize,
     invisible: usize,
     opers: usize,
+    /// Account bookkeeping that is not stored (failed-login counts).
+    pub accounts: crate::accounts::Runtime,
     next_id: ClientId,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,

@@ -51,6 +51,22 @@ impl TestServer {
         TestServer { addr, server, stop: Some(stop), task: Some(task) }
     }
 
+    /// Serves an already built server (e.g. one from `Server::open` on a
+    /// data directory) on an ephemeral port.
+    pub async fn from_server(server: Arc<Server>) -> TestServer {
+        let listener = Listener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+        let addr = listener.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let s = server.clone();
+        let task = tokio::spawn(async move {
+            s.serve(vec![listener], async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        TestServer { addr, server, stop: Some(stop), task: Some(task) }
+    }
+
     /// A raw client connected to this server (not registered).
     pub async fn connect(&self) -> TestClient {
         TestClient::connect(&self.addr).await

@@ -1,0 +1,400 @@
+//! Accounts: credentials, logging in and out, SASL, REGISTER, and the
+//! rate limit on failed logins.
+//!
+//! Commands that need slow work (argon2, PBKDF2) or a store round-trip run
+//! in the connection task through [`handle`]: the state is locked briefly
+//! to read what is needed, the slow part is awaited with no lock held, and
+//! the state is locked again to apply the outcome and reply. A success
+//! reply therefore always follows the store's commit.
+//!
+//! Nothing here logs a password, a hash or a SASL payload.
+
+pub mod sasl;
+pub mod scram;
+
+use crate::handlers::Ctx;
+use crate::server::Server;
+use crate::state::client::ClientId;
+use crate::store::{AccountRecord, Change, Credentials, StoreError};
+use crate::{clock, services};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use hichat_proto::{casemap, Message, Nickname, Numeric};
+use rand::RngCore;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Failed logins allowed in [`FAIL_WINDOW`], per connection and per account.
+pub const MAX_FAILURES: usize = 5;
+pub const FAIL_WINDOW: Duration = Duration::from_secs(60);
+/// Shortest password accepted at registration.
+pub const MIN_PASSWORD: usize = 6;
+
+/// The stored form of an account name.
+pub fn fold(name: &str) -> String {
+    casemap::fold(name)
+}
+
+/// Whether `name` may be an account name: the same rules as a nickname.
+pub fn valid_name(name: &str, max: usize) -> bool {
+    Nickname::parse(name, max).is_ok()
+}
+
+/// Hashes a new password (slow: argon2id and PBKDF2; run off the async
+/// threads, e.g. with `spawn_blocking`).
+pub fn make_credentials(password: &str) -> Credentials {
+    let salt = SaltString::generate(&mut OsRng);
+    let password_hash =
+        Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string();
+    let mut scram_salt = vec![0u8; 16];
+    rand::thread_rng().fill_bytes(&mut scram_salt);
+    let (stored, server) = scram::derive(password, &scram_salt, scram::ITERATIONS);
+    Credentials {
+        password_hash,
+        scram_salt,
+        scram_iterations: scram::ITERATIONS,
+        scram_stored_key: stored.to_vec(),
+        scram_server_key: server.to_vec(),
+    }
+}
+
+/// Checks a password against stored credentials (slow: argon2; run off the
+/// async threads). The comparison inside argon2 is constant-time.
+pub fn verify(credentials: &Credentials, password: &str) -> bool {
+    PasswordHash::new(&credentials.password_hash)
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .unwrap_or(false)
+}
+
+/// Runs [`make_credentials`] on a blocking thread.
+pub async fn make_credentials_async(password: String) -> Credentials {
+    tokio::task::spawn_blocking(move || make_credentials(&password)).await.expect("hashing does not panic")
+}
+
+/// Runs [`verify`] on a blocking thread.
+pub async fn verify_async(credentials: Credentials, password: String) -> bool {
+    tokio::task::spawn_blocking(move || verify(&credentials, &password)).await.unwrap_or(false)
+}
+
+/// Recent failures, for rate limiting.
+#[derive(Debug, Default, Clone)]
+pub struct Failures(VecDeque<Instant>);
+
+impl Failures {
+    /// Whether another attempt is allowed now.
+    pub fn allowed(&mut self, now: Instant) -> bool {
+        while self.0.front().is_some_and(|t| now.duration_since(*t) >= FAIL_WINDOW) {
+            self.0.pop_front();
+        }
+        self.0.len() < MAX_FAILURES
+    }
+
+    pub fn record(&mut self, now: Instant) {
+        self.0.push_back(now);
+    }
+}
+
+/// Server-wide account bookkeeping that is not stored.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    /// Failed logins per (folded) account name.
+    pub failures: HashMap<String, Failures>,
+}
+
+/// Per-connection account state, owned by the connection task.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub sasl: sasl::SaslState,
+    pub failures: Failures,
+}
+
+/// Whether this message is one [`handle`] takes (rather than the
+/// synchronous dispatcher).
+pub fn is_async_command(msg: &Message) -> bool {
+    let verb = msg.command.to_ascii_uppercase();
+    matches!(verb.as_str(), "AUTHENTICATE" | "REGISTER" | "VERIFY") || services::is_service_command(msg)
+}
+
+/// Runs an account or services command for client `id`.
+pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, msg: Message) {
+    let verb = msg.command.to_ascii_uppercase();
+    match verb.as_str() {
+        "AUTHENTICATE" => sasl::authenticate(server, id, session, &msg).await,
+        "REGISTER" => register_command(server, id, session, &msg).await,
+        "VERIFY" => {
+            with_ctx(server, id, |ctx| {
+                fail(ctx, "VERIFY", "INVALID_CODE", &[msg.param(0)], "Account verification is not enabled");
+            });
+        }
+        _ => services::handle(server, id, session, &msg).await,
+    }
+}
+
+/// Locks the state and runs `f` for client `id`, if it is still there;
+/// removes clients whose queues overflowed afterwards.
+pub fn with_ctx<R>(server: &Server, id: ClientId, f: impl FnOnce(&mut Ctx<'_>) -> R) -> Option<R> {
+    let mut state = server.state();
+    if !state.clients.contains_key(&id) {
+        return None;
+    }
+    let mut ctx = Ctx { info: &server.info, state: &mut state, id, oper_verified: None };
+    let r = f(&mut ctx);
+    state.reap(&server.info.name);
+    Some(r)
+}
+
+/// Sends `FAIL <command> <code> [context...] :<text>`.
+pub fn fail(ctx: &mut Ctx<'_>, command: &str, code: &str, context: &[&str], text: &str) {
+    let mut params = vec![command.to_owned(), code.to_owned()];
+    params.extend(context.iter().map(|c| (*c).to_owned()));
+    params.push(text.to_owned());
+    let msg = ctx.server_message("FAIL", params);
+    ctx.send(&msg);
+}
+
+/// Logs client `ctx.id` in to `account` (display name): 900, and ACCOUNT
+/// to peers with account-notify.
+pub fn log_in(ctx: &mut Ctx<'_>, account: &str) {
+    let me = ctx.me_mut();
+    me.account = Some(account.to_owned());
+    let (nick, user, host) = (me.nick.clone(), me.user.clone(), me.host.clone());
+    let registered = me.registered;
+    tracing::info!(id = ctx.id, nick = %nick, account, "logged in");
+    let mask = format!("{nick}!{}@{host}", if user.is_empty() { "*" } else { &user });
+    ctx.numeric_text(Numeric::RplLoggedIn, &[&mask, account], &format!("You are now logged in as {account}"));
+    if registered {
+        notify_account(ctx, account);
+    }
+}
+
+/// Logs client `ctx.id` out: 901, and `ACCOUNT *` to peers.
+pub fn log_out(ctx: &mut Ctx<'_>) {
+    let me = ctx.me_mut();
+    if me.account.take().is_none() {
+        return;
+    }
+    let mask = me.prefix.clone();
+    tracing::info!(id = ctx.id, "logged out");
+    ctx.numeric(Numeric::RplLoggedOut, &[&mask]);
+    notify_account(ctx, "*");
+}
+
+/// `:prefix ACCOUNT <account>` to every peer (and the client itself) that
+/// has account-notify.
+fn notify_account(ctx: &mut Ctx<'_>, account: &str) {
+    use crate::caps::Cap;
+    let msg = Message::new("ACCOUNT", [account]).with_source(ctx.me().prefix.clone());
+    let bytes = msg.to_bytes();
+    let mut targets = ctx.state.peers(ctx.id);
+    targets.insert(ctx.id);
+    for t in targets {
+        if ctx.state.client(t).is_some_and(|c| c.caps.has(Cap::AccountNotify)) {
+            ctx.state.send_bytes(t, bytes.clone());
+        }
+    }
+}
+
+/// Sends client `ctx.id`'s JOIN to a channel's members: with account and
+/// real name to those with extended-join, plain to the others. Each form
+/// is encoded once.
+pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) {
+    use crate::caps::Cap;
+    let me = ctx.me();
+    let plain = Message::new("JOIN", [display]).with_source(me.prefix.clone()).to_bytes();
+    let account = me.account.clone().unwrap_or_else(|| "*".into());
+    let extended = Message::new("JOIN", [display, account.as_str(), me.realname.as_str()])
+        .with_source(me.prefix.clone())
+        .to_bytes();
+    let Some(chan) = ctx.state.channels.get(chan_key) else { return };
+    let members: Vec<ClientId> = chan.members.keys().copied().collect();
+    for id in members {
+        let ext = ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::ExtendedJoin));
+        ctx.state.send_bytes(id, if ext { extended.clone() } else { plain.clone() });
+    }
+}
+
+/// Why a registration was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterError {
+    BadName,
+    Exists,
+    WeakPassword,
+    AlreadyLoggedIn,
+    Unavailable,
+}
+
+/// Creates an account and logs the client in to it; the success reply is
+/// up to the caller. Checks, hashes off the async threads, waits for the
+/// commit, then applies.
+pub async fn create_account(
+    server: &Arc<Server>,
+    id: ClientId,
+    name: &str,
+    email: Option<&str>,
+    password: String,
+) -> Result<String, RegisterError> {
+    let max = server.info.config.limits.nick_length;
+    if !valid_name(name, max) || services::is_service_name(name) {
+        return Err(RegisterError::BadName);
+    }
+    if password.len() < MIN_PASSWORD || password.contains(' ') {
+        return Err(RegisterError::WeakPassword);
+    }
+    let folded = fold(name);
+    let check = with_ctx(server, id, |ctx| {
+        if ctx.me().account.is_some() {
+            Err(RegisterError::AlreadyLoggedIn)
+        } else if ctx.state.records.accounts.contains_key(&folded) {
+            Err(RegisterError::Exists)
+        } else {
+            Ok(())
+        }
+    });
+    check.unwrap_or(Err(RegisterError::Unavailable))?;
+    let credentials = make_credentials_async(password).await;
+    let record = AccountRecord {
+        name: folded.clone(),
+        display: name.to_owned(),
+        credentials,
+        email: email.map(str::to_owned),
+        registered_at: clock::unix_now(),
+    };
+    match server.store.submit(Change::CreateAccount(record.clone())).done().await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(RegisterError::Exists),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a new account");
+            return Err(RegisterError::Unavailable);
+        }
+    }
+    let shown = record.display.clone();
+    let logged_in = with_ctx(server, id, |ctx| {
+        ctx.state.records.accounts.insert(folded, record);
+        if ctx.me().account.is_none() {
+            log_in(ctx, &shown);
+        }
+    });
+    tracing::info!(account = %shown, "account registered");
+    if logged_in.is_none() {
+        // The client left meanwhile; the account exists all the same.
+        return Err(RegisterError::Unavailable);
+    }
+    Ok(shown)
+}
+
+/// `REGISTER <account> <email> <password>` (draft/account-registration).
+async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Session, msg: &Message) {
+    if msg.params.len() < 3 {
+        with_ctx(server, id, |ctx| {
+            fail(ctx, "REGISTER", "NEED_MORE_PARAMS", &[], "Usage: REGISTER <account> <email> <password>");
+        });
+        return;
+    }
+    let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
+    let name = match msg.param(0) {
+        "*" => nick,
+        n => n.to_owned(),
+    };
+    let email = Some(msg.param(1)).filter(|e| *e != "*" && !e.is_empty());
+    let result = create_account(server, id, &name, email, msg.param(2).to_owned()).await;
+    with_ctx(server, id, |ctx| match result {
+        Ok(account) => {
+            let m = ctx.server_message("REGISTER", ["SUCCESS", account.as_str(), "Account created"]);
+            ctx.send(&m);
+        }
+        Err(e) => {
+            let (code, text) = match e {
+                RegisterError::BadName => ("BAD_ACCOUNT_NAME", "That account name is not allowed"),
+                RegisterError::Exists => ("ACCOUNT_EXISTS", "That account is already registered"),
+                RegisterError::WeakPassword => ("WEAK_PASSWORD", "Passwords need at least 6 characters and no spaces"),
+                RegisterError::AlreadyLoggedIn => ("ALREADY_AUTHENTICATED", "You are already logged in"),
+                RegisterError::Unavailable => ("TEMPORARILY_UNAVAILABLE", "Try again later"),
+            };
+            fail(ctx, "REGISTER", code, &[&name], text);
+        }
+    });
+}
+
+/// Checks `password` for `account` with rate limiting per connection and
+/// per account. Returns the account's display name when it matches.
+pub async fn check_login(
+    server: &Arc<Server>,
+    session: &mut Session,
+    account: &str,
+    password: String,
+) -> Result<String, LoginError> {
+    let folded = fold(account);
+    let now = Instant::now();
+    if !session.failures.allowed(now) {
+        return Err(LoginError::Throttled);
+    }
+    let found = {
+        let mut state = server.state();
+        let limited = !state.accounts.failures.entry(folded.clone()).or_default().allowed(now);
+        if limited {
+            return Err(LoginError::Throttled);
+        }
+        state.records.accounts.get(&folded).map(|a| (a.display.clone(), a.credentials.clone()))
+    };
+    let ok = match &found {
+        Some((_, creds)) => verify_async(creds.clone(), password).await,
+        // Spend the same time as a real check, so timing does not tell
+        // which accounts exist.
+        None => {
+            let _ = tokio::task::spawn_blocking(move || verify(dummy_credentials(), &password)).await;
+            false
+        }
+    };
+    match found {
+        Some((display, _)) if ok => Ok(display),
+        _ => {
+            let now = Instant::now();
+            session.failures.record(now);
+            server.state().accounts.failures.entry(folded).or_default().record(now);
+            tracing::info!(account, "failed login");
+            Err(LoginError::BadPassword)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginError {
+    BadPassword,
+    Throttled,
+}
+
+fn dummy_credentials() -> &'static Credentials {
+    static DUMMY: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut bytes = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        make_credentials(&format!("{bytes:?}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_verify() {
+        let c = make_credentials("correct horse");
+        assert!(c.password_hash.starts_with("$argon2id$"));
+        assert!(verify(&c, "correct horse"));
+        assert!(!verify(&c, "correct horsf"));
+        assert_eq!(format!("{c:?}"), "Credentials(..)");
+    }
+
+    #[test]
+    fn failures_window() {
+        let mut f = Failures::default();
+        let t = Instant::now();
+        for _ in 0..MAX_FAILURES {
+            assert!(f.allowed(t));
+            f.record(t);
+        }
+        assert!(!f.allowed(t));
+        assert!(f.allowed(t + FAIL_WINDOW));
+    }
+}

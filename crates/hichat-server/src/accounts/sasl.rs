@@ -1,0 +1,217 @@
+//! AUTHENTICATE: SASL PLAIN and SCRAM-SHA-256 (IRCv3 `sasl` 3.2).
+//!
+//! Payloads arrive base64-encoded in chunks of 400 bytes (a chunk of
+//! exactly 400 means more follow; `+` is an empty chunk). PLAIN's password
+//! check runs off the async threads; SCRAM needs only HMACs.
+
+use super::{check_login, fold, log_in, scram, with_ctx, LoginError, Session};
+use crate::handlers::Ctx;
+use crate::server::Server;
+use crate::state::client::ClientId;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use hichat_proto::{Message, Numeric};
+use rand::RngCore;
+use std::sync::Arc;
+
+/// The mechanisms offered, as the `sasl` capability's value and in 908.
+pub const MECHANISMS: &str = "PLAIN,SCRAM-SHA-256";
+/// Largest decoded payload accepted.
+const MAX_PAYLOAD: usize = 8192;
+const CHUNK: usize = 400;
+
+/// Where a connection's SASL exchange is.
+#[derive(Debug, Default)]
+pub enum SaslState {
+    #[default]
+    Idle,
+    /// `AUTHENTICATE PLAIN` sent; waiting for the payload.
+    Plain { buf: String },
+    /// `AUTHENTICATE SCRAM-SHA-256` sent; waiting for client-first.
+    ScramFirst { buf: String },
+    /// Server-first sent; waiting for client-final.
+    ScramFinal { buf: String, exchange: Box<scram::Exchange>, account: String },
+    /// Server-final sent; waiting for the client's `+`.
+    ScramDone { account: String },
+}
+
+impl SaslState {
+    fn buffer(&mut self) -> Option<&mut String> {
+        match self {
+            SaslState::Plain { buf } | SaslState::ScramFirst { buf } | SaslState::ScramFinal { buf, .. } => Some(buf),
+            _ => None,
+        }
+    }
+}
+
+fn numeric(ctx: &mut Ctx<'_>, n: Numeric) {
+    ctx.numeric(n, &[]);
+}
+
+/// Sends `AUTHENTICATE` lines carrying `payload`, in 400-byte chunks.
+fn send_payload(ctx: &mut Ctx<'_>, payload: &[u8]) {
+    let encoded = B64.encode(payload);
+    let mut rest = encoded.as_str();
+    loop {
+        let (chunk, tail) = rest.split_at(rest.len().min(CHUNK));
+        let msg = Message::new("AUTHENTICATE", [if chunk.is_empty() { "+" } else { chunk }]);
+        ctx.send(&msg);
+        rest = tail;
+        if chunk.len() < CHUNK {
+            break;
+        }
+    }
+}
+
+pub async fn authenticate(server: &Arc<Server>, id: ClientId, session: &mut Session, msg: &Message) {
+    let arg = msg.param(0).to_owned();
+    if arg.is_empty() {
+        with_ctx(server, id, |ctx| ctx.numeric(Numeric::ErrNeedMoreParams, &["AUTHENTICATE"]));
+        return;
+    }
+    if arg == "*" {
+        if !matches!(session.sasl, SaslState::Idle) {
+            session.sasl = SaslState::Idle;
+            with_ctx(server, id, |ctx| numeric(ctx, Numeric::ErrSaslAborted));
+        }
+        return;
+    }
+    if matches!(session.sasl, SaslState::Idle) {
+        start(server, id, session, &arg);
+        return;
+    }
+    if let SaslState::ScramDone { account } = &session.sasl {
+        let account = account.clone();
+        session.sasl = SaslState::Idle;
+        with_ctx(server, id, |ctx| success(ctx, &account));
+        return;
+    }
+    // A payload chunk.
+    let Some(buf) = session.sasl.buffer() else { return };
+    if arg != "+" {
+        buf.push_str(&arg);
+    }
+    if buf.len() > MAX_PAYLOAD * 4 / 3 + 4 {
+        session.sasl = SaslState::Idle;
+        with_ctx(server, id, |ctx| numeric(ctx, Numeric::ErrSaslTooLong));
+        return;
+    }
+    if arg.len() == CHUNK {
+        return; // More follows.
+    }
+    let encoded = std::mem::take(buf);
+    let Ok(payload) = B64.decode(encoded.as_bytes()) else {
+        return failed(server, id, session);
+    };
+    match std::mem::take(&mut session.sasl) {
+        SaslState::Plain { .. } => plain(server, id, session, &payload).await,
+        SaslState::ScramFirst { .. } => scram_first(server, id, session, &payload),
+        SaslState::ScramFinal { exchange, account, .. } => {
+            let Some(server_final) = std::str::from_utf8(&payload).ok().and_then(|m| exchange.finish(m)) else {
+                session.failures.record(std::time::Instant::now());
+                server.state().accounts.failures.entry(fold(&account)).or_default().record(std::time::Instant::now());
+                tracing::info!(account = %account, "failed SCRAM login");
+                return failed(server, id, session);
+            };
+            session.sasl = SaslState::ScramDone { account };
+            with_ctx(server, id, |ctx| send_payload(ctx, server_final.as_bytes()));
+        }
+        _ => {}
+    }
+}
+
+fn start(server: &Arc<Server>, id: ClientId, session: &mut Session, mechanism: &str) {
+    let mech = mechanism.to_ascii_uppercase();
+    with_ctx(server, id, |ctx| {
+        if ctx.me().account.is_some() {
+            numeric(ctx, Numeric::ErrSaslAlready);
+            return;
+        }
+        session.sasl = match mech.as_str() {
+            "PLAIN" => SaslState::Plain { buf: String::new() },
+            "SCRAM-SHA-256" => SaslState::ScramFirst { buf: String::new() },
+            _ => {
+                ctx.numeric(Numeric::RplSaslMechs, &[MECHANISMS]);
+                numeric(ctx, Numeric::ErrSaslFail);
+                return;
+            }
+        };
+        ctx.send(&Message::new("AUTHENTICATE", ["+"]));
+    });
+}
+
+fn failed(server: &Arc<Server>, id: ClientId, session: &mut Session) {
+    session.sasl = SaslState::Idle;
+    with_ctx(server, id, |ctx| numeric(ctx, Numeric::ErrSaslFail));
+}
+
+fn success(ctx: &mut Ctx<'_>, account: &str) {
+    if ctx.me().account.is_some() {
+        numeric(ctx, Numeric::ErrSaslAlready);
+        return;
+    }
+    log_in(ctx, account);
+    numeric(ctx, Numeric::RplSaslSuccess);
+}
+
+/// PLAIN: `authzid NUL authcid NUL password`.
+async fn plain(server: &Arc<Server>, id: ClientId, session: &mut Session, payload: &[u8]) {
+    let mut parts = payload.split(|b| *b == 0);
+    let (Some(authzid), Some(authcid), Some(password), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return failed(server, id, session);
+    };
+    let (Ok(authzid), Ok(authcid), Ok(password)) =
+        (std::str::from_utf8(authzid), std::str::from_utf8(authcid), std::str::from_utf8(password))
+    else {
+        return failed(server, id, session);
+    };
+    // Logging in as someone else is not supported.
+    if !authzid.is_empty() && fold(authzid) != fold(authcid) {
+        return failed(server, id, session);
+    }
+    match check_login(server, session, authcid, password.to_owned()).await {
+        Ok(account) => {
+            with_ctx(server, id, |ctx| success(ctx, &account));
+        }
+        Err(LoginError::BadPassword | LoginError::Throttled) => failed(server, id, session),
+    }
+}
+
+fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payload: &[u8]) {
+    let Some(first) = std::str::from_utf8(payload).ok().and_then(scram::parse_client_first) else {
+        return failed(server, id, session);
+    };
+    if first.authzid.as_deref().is_some_and(|a| fold(a) != fold(&first.username)) {
+        return failed(server, id, session);
+    }
+    let now = std::time::Instant::now();
+    if !session.failures.allowed(now) {
+        return failed(server, id, session);
+    }
+    let folded = fold(&first.username);
+    let found = {
+        let mut state = server.state();
+        if !state.accounts.failures.entry(folded.clone()).or_default().allowed(now) {
+            None
+        } else {
+            state.records.accounts.get(&folded).map(|a| (a.display.clone(), a.credentials.clone()))
+        }
+    };
+    let Some((account, creds)) = found else {
+        return failed(server, id, session);
+    };
+    let mut nonce = [0u8; 18];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let exchange = scram::Exchange::new(
+        first,
+        &B64.encode(nonce),
+        &creds.scram_salt,
+        creds.scram_iterations,
+        &creds.scram_stored_key,
+        &creds.scram_server_key,
+    );
+    let server_first = exchange.server_first().to_owned();
+    session.sasl = SaslState::ScramFinal { buf: String::new(), exchange: Box::new(exchange), account };
+    with_ctx(server, id, |ctx| send_payload(ctx, server_first.as_bytes()));
+}

@@ -1,0 +1,279 @@
+//! NickServ: REGISTER, IDENTIFY, LOGOUT, DROP, INFO, SET PASSWORD,
+//! GHOST/RECOVER, HELP; and nickname ownership.
+//!
+//! An account's name is also a nickname it owns. Someone who takes an owned
+//! nick without being logged in to its account is warned, and renamed to
+//! `Guest-NNNN` after the configured grace period unless they identify.
+
+use super::{reply, Service};
+use crate::accounts::{self, check_login, log_in, log_out, with_ctx, LoginError, RegisterError, Session};
+use crate::handlers::{self, Ctx};
+use crate::server::Server;
+use crate::state::client::ClientId;
+use crate::store::{Change, StoreError};
+use hichat_proto::Message;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+
+const NS: Service = Service::NickServ;
+
+fn say(server: &Server, id: ClientId, text: &str) {
+    with_ctx(server, id, |ctx| reply(ctx, NS, text));
+}
+
+const HELP: &[&str] = &[
+    "NickServ keeps accounts. Commands:",
+    "REGISTER <password> [email] - register your current nick as an account",
+    "IDENTIFY [account] <password> - log in",
+    "LOGOUT - log out",
+    "INFO [account] - show an account",
+    "SET PASSWORD <new password> - change your password",
+    "GHOST <nick> - disconnect someone using your nick",
+    "RECOVER <nick> - disconnect them and take the nick",
+    "DROP - delete your account (and the channels it founded)",
+];
+
+pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, text: &str) {
+    let mut words = text.split_whitespace();
+    let command = words.next().unwrap_or("HELP").to_ascii_uppercase();
+    let args: Vec<&str> = words.collect();
+    match command.as_str() {
+        "REGISTER" => register(server, id, &args).await,
+        "IDENTIFY" | "LOGIN" => identify(server, id, session, &args).await,
+        "LOGOUT" => {
+            with_ctx(server, id, |ctx| {
+                if ctx.me().account.is_some() {
+                    log_out(ctx);
+                    reply(ctx, NS, "You are now logged out");
+                } else {
+                    reply(ctx, NS, "You are not logged in");
+                }
+            });
+        }
+        "INFO" => info(server, id, &args),
+        "SET" => set(server, id, &args).await,
+        "DROP" => drop_account(server, id).await,
+        "GHOST" | "RECOVER" => ghost(server, id, &args, command == "RECOVER"),
+        "HELP" => {
+            for line in HELP {
+                say(server, id, line);
+            }
+        }
+        _ => say(server, id, &format!("Unknown command {command}. Try HELP")),
+    }
+}
+
+async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
+    let Some(password) = args.first() else {
+        return say(server, id, "Usage: REGISTER <password> [email]");
+    };
+    let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
+    let result = accounts::create_account(server, id, &nick, args.get(1).copied(), (*password).to_owned()).await;
+    let text = match result {
+        Ok(account) => format!("Account {account} registered; you are now logged in"),
+        Err(RegisterError::BadName) => "Your nick cannot be an account name".into(),
+        Err(RegisterError::Exists) => format!("{nick} is already registered"),
+        Err(RegisterError::WeakPassword) => "Passwords need at least 6 characters and no spaces".into(),
+        Err(RegisterError::AlreadyLoggedIn) => "You are already logged in".into(),
+        Err(RegisterError::Unavailable) => "Registration failed; try again later".into(),
+    };
+    say(server, id, &text);
+}
+
+async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
+    let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
+    let (account, password) = match args {
+        [password] => (nick, *password),
+        [account, password, ..] => ((*account).to_owned(), *password),
+        [] => return say(server, id, "Usage: IDENTIFY [account] <password>"),
+    };
+    if with_ctx(server, id, |ctx| ctx.me().account.is_some()).unwrap_or(true) {
+        return say(server, id, "You are already logged in");
+    }
+    match check_login(server, session, &account, password.to_owned()).await {
+        Ok(display) => {
+            with_ctx(server, id, |ctx| {
+                if ctx.me().account.is_none() {
+                    log_in(ctx, &display);
+                    reply(ctx, NS, &format!("You are now identified for {display}"));
+                }
+            });
+        }
+        Err(LoginError::BadPassword) => say(server, id, "Invalid account or password"),
+        Err(LoginError::Throttled) => say(server, id, "Too many failed attempts; wait a minute"),
+    }
+}
+
+fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
+    with_ctx(server, id, |ctx| {
+        let me = ctx.me();
+        let name = args.first().map(|s| (*s).to_owned()).or_else(|| me.account.clone()).unwrap_or(me.nick.clone());
+        let mine = me.account.as_deref().is_some_and(|a| accounts::fold(a) == accounts::fold(&name));
+        let Some(a) = ctx.state.records.accounts.get(&accounts::fold(&name)).cloned() else {
+            return reply(ctx, NS, &format!("{name} is not registered"));
+        };
+        reply(ctx, NS, &format!("Account: {}", a.display));
+        reply(ctx, NS, &format!("Registered: {}", crate::clock::format_utc(a.registered_at)));
+        if let (true, Some(email)) = (mine, &a.email) {
+            reply(ctx, NS, &format!("Email: {email}"));
+        }
+        let online: Vec<String> = ctx
+            .state
+            .clients
+            .values()
+            .filter(|c| c.account.as_deref().is_some_and(|x| accounts::fold(x) == a.name))
+            .map(|c| c.nick.clone())
+            .collect();
+        if !online.is_empty() {
+            reply(ctx, NS, &format!("Logged in now: {}", online.join(" ")));
+        }
+    });
+}
+
+async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
+    let (Some(what), Some(password)) = (args.first(), args.get(1)) else {
+        return say(server, id, "Usage: SET PASSWORD <new password>");
+    };
+    if !what.eq_ignore_ascii_case("PASSWORD") {
+        return say(server, id, "Only SET PASSWORD is supported");
+    }
+    let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
+        return say(server, id, "You are not logged in");
+    };
+    if password.len() < accounts::MIN_PASSWORD {
+        return say(server, id, "Passwords need at least 6 characters and no spaces");
+    }
+    let credentials = accounts::make_credentials_async((*password).to_owned()).await;
+    let folded = accounts::fold(&account);
+    let change = Change::SetCredentials { account: folded.clone(), credentials: credentials.clone() };
+    match server.store.submit(change).done().await {
+        Ok(()) => {
+            with_ctx(server, id, |ctx| {
+                if let Some(a) = ctx.state.records.accounts.get_mut(&folded) {
+                    a.credentials = credentials;
+                }
+                reply(ctx, NS, "Password changed");
+            });
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a password change");
+            say(server, id, "Could not change the password; try again later");
+        }
+    }
+}
+
+async fn drop_account(server: &Arc<Server>, id: ClientId) {
+    let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
+        return say(server, id, "You are not logged in");
+    };
+    let folded = accounts::fold(&account);
+    match server.store.submit(Change::DropAccount(folded.clone())).done().await {
+        Ok(()) | Err(StoreError::NotFound) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot drop an account");
+            return say(server, id, "Could not drop the account; try again later");
+        }
+    }
+    tracing::info!(account = %account, "account dropped");
+    with_ctx(server, id, |ctx| {
+        let records = &mut ctx.state.records;
+        records.accounts.remove(&folded);
+        records.channels.retain(|_, c| c.founder != folded);
+        for c in records.channels.values_mut() {
+            c.access.retain(|(a, _)| *a != folded);
+        }
+        let me = ctx.id;
+        let others: Vec<ClientId> = ctx
+            .state
+            .clients
+            .values()
+            .filter(|c| c.id != me && c.account.as_deref().is_some_and(|a| accounts::fold(a) == folded))
+            .map(|c| c.id)
+            .collect();
+        for other in others {
+            let mut octx = Ctx { info: ctx.info, state: &mut *ctx.state, id: other, oper_verified: None };
+            log_out(&mut octx);
+        }
+        log_out(ctx);
+        reply(ctx, NS, &format!("Account {account} dropped"));
+    });
+}
+
+fn ghost(server: &Arc<Server>, id: ClientId, args: &[&str], recover: bool) {
+    let Some(target) = args.first().map(|s| (*s).to_owned()) else {
+        return say(server, id, "Usage: GHOST <nick>");
+    };
+    with_ctx(server, id, |ctx| {
+        let Some(account) = ctx.me().account.clone() else {
+            return reply(ctx, NS, "You are not logged in");
+        };
+        if accounts::fold(&account) != accounts::fold(&target) {
+            return reply(ctx, NS, &format!("{target} is not your nick"));
+        }
+        let Some(victim) = ctx.state.find_nick(&target).map(|c| c.id) else {
+            return reply(ctx, NS, &format!("{target} is not online"));
+        };
+        if victim == ctx.id {
+            return reply(ctx, NS, "That is you");
+        }
+        let me = ctx.me().nick.clone();
+        let server_name = ctx.info.name.clone();
+        ctx.state.remove_client(victim, &format!("Killed (NickServ (GHOST command used by {me}))"), &server_name);
+        reply(ctx, NS, &format!("{target} has been disconnected"));
+        if recover {
+            handlers::dispatch(ctx, &Message::new("NICK", [target.as_str()]));
+        }
+    });
+}
+
+/// Called when client `id` has just registered or changed nick: if the nick
+/// belongs to an account the client is not logged in to, warn and schedule
+/// the rename.
+pub fn check_nick(server: &Arc<Server>, id: ClientId) {
+    let grace = server.info.config.accounts.nick_grace_secs;
+    let owned = with_ctx(server, id, |ctx| {
+        let me = ctx.me();
+        if !me.registered || !server.info.config.accounts.enforce_nicks {
+            return None;
+        }
+        let folded = accounts::fold(&me.nick);
+        if me.account.as_deref().is_some_and(|a| accounts::fold(a) == folded) {
+            return None;
+        }
+        ctx.state.records.accounts.get(&folded)?;
+        let nick = me.nick.clone();
+        reply(
+            ctx,
+            NS,
+            &format!(
+                "{nick} is registered. Identify with /msg NickServ IDENTIFY <password> within {grace} seconds, or your nick will be changed"
+            ),
+        );
+        Some(nick)
+    });
+    let Some(Some(nick)) = owned else { return };
+    let server = server.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(grace)).await;
+        with_ctx(&server, id, |ctx| {
+            let me = ctx.me();
+            let folded = accounts::fold(&nick);
+            let identified = me.account.as_deref().is_some_and(|a| accounts::fold(a) == folded);
+            let still =
+                accounts::fold(&me.nick) == folded && !identified && ctx.state.records.accounts.contains_key(&folded);
+            if !still {
+                return;
+            }
+            let guest = loop {
+                let n = format!("Guest-{:04}", rand::thread_rng().gen_range(0..10_000));
+                if ctx.state.find_nick(&n).is_none() {
+                    break n;
+                }
+            };
+            reply(ctx, NS, &format!("You did not identify for {nick}; your nick is now {guest}"));
+            tracing::info!(id, nick = %nick, guest = %guest, "nick enforced");
+            handlers::dispatch(ctx, &Message::new("NICK", [guest.as_str()]));
+        });
+    });
+}

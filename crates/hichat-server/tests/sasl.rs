@@ -1,0 +1,181 @@
+//! SASL: the `sasl` capability, AUTHENTICATE PLAIN and SCRAM-SHA-256 (the
+//! latter checked against Python's standard library), failures, aborts and
+//! the failed-login limit.
+
+mod common;
+
+use common::{params, TestClient, TestServer};
+use std::process::Command;
+
+fn b64(s: &str) -> String {
+    // A small base64 encoder, independent of the server's.
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (*x as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Registers `account` with `password` through NickServ and disconnects.
+async fn make_account(server: &TestServer, account: &str, password: &str) {
+    let mut c = server.client(account).await;
+    c.send(&format!("PRIVMSG NickServ :REGISTER {password}")).await;
+    let n = c.expect_with("NOTICE", |m| m.params[1].contains("registered")).await.0;
+    assert!(n.params[1].contains("logged in"), "{n:?}");
+    c.send("QUIT").await;
+    c.read_to_close().await;
+}
+
+/// A client that has sent CAP LS 302, CAP REQ sasl, NICK and USER.
+async fn sasl_client(server: &TestServer, nick: &str) -> TestClient {
+    let mut c = server.connect().await;
+    c.nick = nick.into();
+    c.send("CAP LS 302").await;
+    c.expect("CAP").await;
+    c.send("CAP REQ sasl").await;
+    let ack = c.expect("CAP").await;
+    assert_eq!(ack.params[1], "ACK");
+    c.send(&format!("NICK {nick}")).await;
+    c.send(&format!("USER {nick} 0 * :sasl test")).await;
+    c
+}
+
+#[tokio::test]
+async fn cap_ls_shows_mechanisms_only_to_302_clients() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    c.send("CAP LS 302").await;
+    let ls = c.expect("CAP").await;
+    let caps: Vec<&str> = ls.params[2].split(' ').collect();
+    assert!(caps.contains(&"sasl=PLAIN,SCRAM-SHA-256"), "{caps:?}");
+    assert!(caps.contains(&"account-notify") && caps.contains(&"extended-join"), "{caps:?}");
+    let mut old = server.connect().await;
+    old.send("CAP LS").await;
+    let ls = old.expect("CAP").await;
+    let caps: Vec<&str> = ls.params[2].split(' ').collect();
+    assert!(caps.contains(&"sasl"), "{caps:?}");
+    assert!(!ls.params[2].contains('='), "values only for 302: {ls:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn plain_logs_in_before_registration_completes() {
+    let server = TestServer::start().await;
+    make_account(&server, "ann", "s3cret-pw").await;
+    let mut c = sasl_client(&server, "ann").await;
+    c.send("AUTHENTICATE PLAIN").await;
+    let m = c.expect("AUTHENTICATE").await;
+    assert_eq!(params(&m), ["+"]);
+    c.send(&format!("AUTHENTICATE {}", b64("ann\0ann\0s3cret-pw"))).await;
+    let (logged, before) = c.expect_with("900", |_| true).await;
+    assert!(before.iter().all(|m| m.command != "001"), "registration waits for CAP END");
+    assert_eq!(params(&logged)[2], "ann");
+    c.expect("903").await;
+    c.send("CAP END").await;
+    c.expect("001").await;
+    c.send("WHOIS ann").await;
+    let (acct, _) = c.expect_with("330", |_| true).await;
+    assert_eq!(params(&acct)[1..3], ["ann", "ann"]);
+    // Already logged in.
+    c.send("AUTHENTICATE PLAIN").await;
+    c.expect("907").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn plain_wrong_password_and_unknown_account_fail() {
+    let server = TestServer::start().await;
+    make_account(&server, "bob", "right-pass").await;
+    let mut c = sasl_client(&server, "bob").await;
+    for payload in ["bob\0bob\0wrong-pass", "\0nobody\0right-pass", "garbage"] {
+        c.send("AUTHENTICATE PLAIN").await;
+        c.expect("AUTHENTICATE").await;
+        c.send(&format!("AUTHENTICATE {}", b64(payload))).await;
+        c.expect("904").await;
+    }
+    // Not registered yet: CAP negotiation is still open.
+    c.send("CAP END").await;
+    c.expect("001").await;
+    c.send("WHOIS bob").await;
+    let lines = c.sync().await;
+    assert!(lines.iter().all(|m| m.command != "330"), "not logged in: {lines:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_mechanism_abort_and_too_long() {
+    let server = TestServer::start().await;
+    let mut c = sasl_client(&server, "cy").await;
+    c.send("AUTHENTICATE EXTERNAL").await;
+    let mechs = c.expect("908").await;
+    assert_eq!(params(&mechs)[1], "PLAIN,SCRAM-SHA-256");
+    c.expect("904").await;
+    c.send("AUTHENTICATE PLAIN").await;
+    c.expect("AUTHENTICATE").await;
+    c.send("AUTHENTICATE *").await;
+    c.expect("906").await;
+    c.send("AUTHENTICATE PLAIN").await;
+    c.expect("AUTHENTICATE").await;
+    let chunk = "A".repeat(400);
+    for _ in 0..30 {
+        c.send(&format!("AUTHENTICATE {chunk}")).await;
+    }
+    c.expect("905").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_account() {
+    let server = TestServer::start().await;
+    make_account(&server, "dee", "right-pass").await;
+    // Five wrong attempts from different connections...
+    for i in 0..5 {
+        let mut c = sasl_client(&server, &format!("x{i}")).await;
+        c.send("AUTHENTICATE PLAIN").await;
+        c.expect("AUTHENTICATE").await;
+        c.send(&format!("AUTHENTICATE {}", b64("dee\0dee\0wrong-pass"))).await;
+        c.expect("904").await;
+    }
+    // ...and now even the right password is refused for a while.
+    let mut c = sasl_client(&server, "dee").await;
+    c.send("AUTHENTICATE PLAIN").await;
+    c.expect("AUTHENTICATE").await;
+    c.send(&format!("AUTHENTICATE {}", b64("dee\0dee\0right-pass"))).await;
+    c.expect("904").await;
+    server.stop().await;
+}
+
+fn python_scram(addr: &str, nick: &str, account: &str, password: &str) -> Option<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scram_client.py");
+    let out = match Command::new("python3").args([script, addr, nick, account, password]).output() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipping: python3 not available ({e})");
+            return None;
+        }
+    };
+    Some(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_sha_256_against_python() {
+    let server = TestServer::start().await;
+    make_account(&server, "Erin", "pencil-case").await;
+    let addr = server.addr.clone();
+    let ok = tokio::task::spawn_blocking(move || python_scram(&addr, "erin", "erin", "pencil-case")).await.unwrap();
+    let Some(ok) = ok else { return };
+    assert!(ok.starts_with("OK "), "python SCRAM client: {ok}");
+    let addr = server.addr.clone();
+    let bad = tokio::task::spawn_blocking(move || python_scram(&addr, "erin2", "erin", "pencil-cas")).await.unwrap();
+    assert!(bad.unwrap().starts_with("FAIL 904"), "a wrong password fails");
+    server.stop().await;
+}
