@@ -150,7 +150,7 @@ impl State {
                 continue;
             }
             relayed += 1;
-            if member.outbox.push(bytes.clone()) == Push::Overflowed {
+            if member.outbox.push(&bytes) == Push::Overflowed {
                 self.dead.push(*id);
             }
         }
