@@ -154,9 +154,11 @@ pub async fn serve(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr, accept
 /// of the pair until either side closes, then closes the other.
 pub async fn bridge<S: AsyncRead + AsyncWrite + Unpin>(stream: S, pair: UnixStream) {
     let (mut from_client, mut to_client) = tokio::io::split(stream);
-    let (mut from_server, mut to_server) = pair.into_split();
+    let (from_server, mut to_server) = pair.into_split();
     let upstream = async {
-        let mut buf = vec![0u8; 8 * 1024];
+        // Client input is short lines (and flood-limited): a small buffer
+        // is enough, and it is held for as long as the client is idle.
+        let mut buf = vec![0u8; 2048];
         loop {
             match from_client.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
@@ -169,7 +171,25 @@ pub async fn bridge<S: AsyncRead + AsyncWrite + Unpin>(stream: S, pair: UnixStre
         }
     };
     let downstream = async {
-        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+        loop {
+            if from_server.readable().await.is_err() {
+                break;
+            }
+            // Nothing is buffered here while the connection is idle: the
+            // bytes are copied out only once they are there.
+            let data = {
+                let mut chunk = [0u8; 8192];
+                match from_server.try_read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => chunk[..n].to_vec(),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(_) => break,
+                }
+            };
+            if to_client.write_all(&data).await.is_err() || to_client.flush().await.is_err() {
+                return;
+            }
+        }
         // Sends close_notify after everything the server wrote (its ERROR
         // line) has gone out.
         let _ = tokio::time::timeout(Duration::from_secs(1), to_client.shutdown()).await;

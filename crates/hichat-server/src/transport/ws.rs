@@ -18,13 +18,18 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 
 /// The subprotocol that gives text frames.
 pub const TEXT: &str = "text.ircv3.net";
 /// The subprotocol that gives binary frames.
 pub const BINARY: &str = "binary.ircv3.net";
+
+/// The WebSocket read buffer's starting size. tungstenite's default (128
+/// KiB) would be allocated for every connection, idle or not; lines are
+/// short, and the buffer grows when a message needs it.
+pub const READ_BUFFER: usize = 4 * 1024;
 
 /// The largest WebSocket message accepted: a line with full tags (8191
 /// bytes of tags plus 512 of message) and some slack.
@@ -58,7 +63,7 @@ pub async fn serve(server: Arc<Server>, socket: WebSocket, addr: SocketAddr, pro
 /// side closes, then closes the other.
 async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
     let (mut ws_tx, mut ws_rx) = socket.split();
-    let (mut from_server, mut to_server) = pair.into_split();
+    let (from_server, mut to_server) = pair.into_split();
     let upstream = async {
         while let Some(Ok(msg)) = ws_rx.next().await {
             let payload: Bytes = match msg {
@@ -77,26 +82,41 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
         }
     };
     let downstream = async {
-        let mut buf = BytesMut::with_capacity(8 * 1024);
-        'read: loop {
-            match from_server.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+        // Bytes of a line not yet ended; empty (and unallocated) while idle.
+        let mut partial = BytesMut::new();
+        loop {
+            if from_server.readable().await.is_err() {
+                break;
             }
-            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
-                let line = buf.split_to(end + 1);
-                let line = trim_eol(&line);
-                let frame = if binary {
-                    Message::Binary(Bytes::copy_from_slice(line))
-                } else {
-                    Message::Text(String::from_utf8_lossy(line).into_owned().into())
-                };
-                if ws_tx.send(frame).await.is_err() {
-                    break 'read;
+            // The read buffer lives only until the frames are made, so an
+            // idle connection holds none.
+            {
+                let mut chunk = [0u8; 4096];
+                match from_server.try_read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => partial.extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(_) => break,
                 }
             }
-            if buf.capacity() > 64 * 1024 && buf.is_empty() {
-                buf = BytesMut::with_capacity(8 * 1024);
+            let mut frames = Vec::new();
+            while let Some(end) = partial.iter().position(|b| *b == b'\n') {
+                let line = partial.split_to(end + 1);
+                frames.push(frame(trim_eol(&line), binary));
+            }
+            if partial.is_empty() {
+                partial = BytesMut::new();
+            }
+            // Queue every line read, then write them together.
+            let mut sent = Ok(());
+            for f in frames {
+                sent = ws_tx.feed(f).await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+            if sent.is_err() || ws_tx.flush().await.is_err() {
+                break;
             }
         }
         let _ = ws_tx.send(Message::Close(None)).await;
@@ -104,6 +124,15 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
     tokio::select! {
         _ = upstream => {}
         _ = downstream => {}
+    }
+}
+
+/// One line as the frame type the subprotocol asks for.
+fn frame(line: &[u8], binary: bool) -> Message {
+    if binary {
+        Message::Binary(Bytes::copy_from_slice(line))
+    } else {
+        Message::Text(String::from_utf8_lossy(line).into_owned().into())
     }
 }
 

@@ -140,7 +140,8 @@ async fn websocket(
     let addr = client_addr(web.config(), peer, &headers);
     let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).unwrap_or("");
     let protocol = ws::choose_protocol(offered);
-    let upgrade = upgrade.max_message_size(ws::MAX_MESSAGE).max_frame_size(ws::MAX_MESSAGE);
+    let upgrade =
+        upgrade.max_message_size(ws::MAX_MESSAGE).max_frame_size(ws::MAX_MESSAGE).read_buffer_size(ws::READ_BUFFER);
     let upgrade = match protocol {
         Some(p) => upgrade.protocols([p]),
         None => upgrade,
