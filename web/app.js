@@ -26,6 +26,8 @@ const HELP = [
 let model = null;
 let conn = null;
 let wantedNick = "";
+// Kept in memory only, to log in again after a reconnect.
+let password = "";
 let echo = false;
 const sent = [];
 let sentPos = 0;
@@ -48,6 +50,8 @@ $("login-form").addEventListener("submit", (ev) => {
     return;
   }
   localStorage.setItem(NICK_KEY, nick);
+  password = $("password").value;
+  $("password").value = "";
   start(nick);
 });
 
@@ -81,15 +85,39 @@ function onLine(msg) {
       if (p[1] === "LS" && p[2] !== "*") {
         const offered = (p[p.length - 1] ?? "").split(" ").map((c) => c.split("=")[0]);
         const want = WANTED_CAPS.filter((c) => offered.includes(c));
+        if (password && offered.includes("sasl")) want.push("sasl");
+        else if (password) model.info("This server does not offer SASL: logging in without the password.", "error");
         if (want.length) conn.send(format("CAP", "REQ", want.join(" ")));
         else conn.send("CAP END");
       } else if (p[1] === "ACK") {
-        if (p[2].split(" ").includes("echo-message")) echo = true;
-        if (!model.registered) conn.send("CAP END");
+        const acked = p[2].split(" ");
+        if (acked.includes("echo-message")) echo = true;
+        // With sasl, registration waits for the login (903/904).
+        if (acked.includes("sasl") && password) conn.send("AUTHENTICATE PLAIN");
+        else if (!model.registered) conn.send("CAP END");
       } else if (p[1] === "NAK" && !model.registered) {
         conn.send("CAP END");
       }
       return;
+    case "AUTHENTICATE":
+      if (p[0] === "+") {
+        // SASL PLAIN: authzid NUL authcid NUL password, base64, in 400-byte pieces.
+        const raw = new TextEncoder().encode(`\0${wantedNick}\0${password}`);
+        const b64 = btoa(String.fromCharCode(...raw));
+        for (let i = 0; i < b64.length; i += 400) conn.send(`AUTHENTICATE ${b64.slice(i, i + 400)}`);
+        if (b64.length % 400 === 0) conn.send("AUTHENTICATE +");
+      }
+      return;
+    case "903":
+      if (!model.registered) conn.send("CAP END");
+      break;
+    case "902":
+    case "904":
+    case "905":
+    case "906":
+      model.info("Login failed: check the password. Continuing without logging in.", "error");
+      if (!model.registered) conn.send("CAP END");
+      break;
     case "433":
       if (!model.registered) {
         // Taken: try nick_, nick__, ...

@@ -106,7 +106,7 @@ after(async () => {
 });
 
 /** A page logged in as `nick`, in #hello. */
-async function openChat(nick, viewport) {
+async function openChat(nick, viewport, password = "") {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
   const page = await context.newPage();
   const errors = [];
@@ -114,6 +114,7 @@ async function openChat(nick, viewport) {
   page.errors = errors;
   await page.goto(webUrl);
   await page.fill("#nick", nick);
+  if (password) await page.fill("#password", password);
   await page.click("#login-button");
   await page.locator("#buffer-name", { hasText: "#hello" }).waitFor({ timeout: WAIT });
   await page.locator("#status", { hasText: "Connected" }).waitFor({ timeout: WAIT });
@@ -229,6 +230,23 @@ test("two browsers and an IRC library chat in #hello", async () => {
   await say(bob, "/quit 再见");
   await bob.locator("#status", { hasText: "Disconnected" }).waitFor({ timeout: WAIT });
   await ann.locator("#messages .msg-quit", { hasText: "bobby quit" }).waitFor({ timeout: WAIT });
+});
+
+test("a registered nick logs in with its password (SASL PLAIN)", async () => {
+  const created = new Promise((resolve) => irc.on("raw", (e) => e.from_server && e.line.includes("REGISTER SUCCESS gus") && resolve()));
+  irc.raw("REGISTER gus * sesame-秘密-🔑");
+  await created;
+  const page = await openChat("gus", { width: 1024, height: 700 }, "sesame-秘密-🔑");
+  await page.locator("#buffer-list .buffer-server button").click();
+  await message(page, "logged in as gus").waitFor({ timeout: WAIT });
+  // The password is not kept in the page.
+  assert.equal(await page.inputValue("#password"), "");
+
+  const wrong = await openChat("gus2", { width: 1024, height: 700 }, "not-the-password");
+  await wrong.locator("#buffer-list .buffer-server button").click();
+  await message(wrong, "Login failed").waitFor({ timeout: WAIT });
+  await page.context().close();
+  await wrong.context().close();
 });
 
 test("the page reconnects by itself and shows it", async () => {
