@@ -320,6 +320,8 @@ impl Conn {
             return;
         }
         while let Some(oper) = self.handle_pending() {
+            // Store changes queued by the commands so far go first.
+            crate::services::chanserv::flush(&self.server);
             if oper.verb() != "OPER" {
                 // Account and services commands do their slow parts (hashing,
                 // store commits) without the lock.
@@ -338,6 +340,7 @@ impl Conn {
         if std::mem::take(&mut self.nick_to_check) {
             crate::services::nickserv::check_nick(&self.server, self.id);
         }
+        crate::services::chanserv::flush(&self.server);
     }
 
     /// Handles pending lines until tokens run out or an OPER, account or

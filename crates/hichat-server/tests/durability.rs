@@ -38,3 +38,64 @@ async fn accounts_survive_a_restart() {
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn registered_channel_keeps_topic_modes_lists_and_access() {
+    let dir = data_dir("channels");
+    let server = start(&dir).await;
+    let mut ann = server.client("ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER annpass1").await;
+    ann.expect("900").await;
+    let mut bob = server.client("bob").await;
+    bob.send("PRIVMSG NickServ :REGISTER bobpass1").await;
+    bob.expect("900").await;
+    ann.join("#keep").await;
+    ann.send("PRIVMSG ChanServ :REGISTER #keep").await;
+    let (m, _) = ann.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+    assert!(m.source.as_deref().unwrap().starts_with("ChanServ!"));
+    ann.send("TOPIC #keep :kept across restarts").await;
+    ann.send("MODE #keep +ms").await;
+    ann.send("MODE #keep +b *!*@banned.example").await;
+    ann.send("CS ACCESS #keep ADD bob op").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("added to the access list")).await;
+    ann.sync().await;
+    server.stop().await;
+
+    let server = start(&dir).await;
+    // The first to join, without access, does not get op and sees the topic.
+    let mut carl = server.client("carl").await;
+    carl.send("JOIN #keep").await;
+    let topic = carl.expect("332").await;
+    assert_eq!(topic.params[2], "kept across restarts");
+    let names = carl.expect("353").await;
+    assert_eq!(names.params[3], "carl", "no op for carl: {names:?}");
+    carl.send("MODE #keep").await;
+    let modes = carl.expect("324").await;
+    assert_eq!(modes.params[2], "+mnst");
+    carl.send("MODE #keep b").await;
+    let ban = carl.expect("367").await;
+    assert_eq!(ban.params[2], "*!*@banned.example");
+
+    // The founder and the access-list op get op on join.
+    let mut ann = server.client("ann2").await;
+    ann.send("PRIVMSG NickServ :IDENTIFY ann annpass1").await;
+    ann.expect("900").await;
+    ann.send("JOIN #keep").await;
+    let (op, _) = carl.expect_with("MODE", |m| m.params.get(2).map(String::as_str) == Some("ann2")).await;
+    assert_eq!(op.params[1], "+o");
+    let mut bob = server.client("bobby").await;
+    bob.send("PRIVMSG NickServ :IDENTIFY bob bobpass1").await;
+    bob.expect("900").await;
+    bob.send("JOIN #keep").await;
+    let (op, _) = carl.expect_with("MODE", |m| m.params.get(2).map(String::as_str) == Some("bobby")).await;
+    assert_eq!(op.params[1], "+o");
+    // ChanServ OP/DEOP by someone with access.
+    ann.send("CS DEOP #keep bobby").await;
+    let (m, _) = carl.expect_with("MODE", |m| m.params.get(2).map(String::as_str) == Some("bobby")).await;
+    assert_eq!(m.params[1], "-o");
+    carl.send("CS OP #keep carl").await;
+    let (m, _) = carl.expect_with("NOTICE", |_| true).await;
+    assert!(m.params[1].contains("do not have access"), "{m:?}");
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -100,6 +100,9 @@ impl Failures {
 pub struct Runtime {
     /// Failed logins per (folded) account name.
     pub failures: HashMap<String, Failures>,
+    /// Store changes made under the lock, for the connection task to submit
+    /// once it is released (see `services::chanserv::flush`).
+    pub outgoing: Vec<crate::store::Change>,
 }
 
 /// Per-connection account state, owned by the connection task.

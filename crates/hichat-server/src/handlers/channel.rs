@@ -25,10 +25,11 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
         .map_err(|_| HandlerError::numeric(Numeric::ErrBadChanMask, [target.channel.as_str()]))?;
     let key = casemap::fold(name.as_str());
     let id = ctx.id;
-    let me = ctx.me();
-    if me.channels.contains(&key) {
+    if ctx.me().channels.contains(&key) {
         return Ok(());
     }
+    crate::services::chanserv::before_join(ctx, &key);
+    let me = ctx.me();
     if me.channels.len() >= ctx.info.config.limits.channels_per_user {
         return Err(HandlerError::numeric(Numeric::ErrTooManyChannels, [name.as_str()]));
     }
@@ -49,8 +50,10 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
         }
     }
     ctx.state.add_member(id, name.as_str(), unix_now());
+    crate::services::chanserv::on_join(ctx, &key);
     let display = ctx.state.channels[&key].name.clone();
     crate::accounts::send_join(ctx, &key, &display);
+    crate::services::chanserv::announce_join_status(ctx, &key);
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
     }

@@ -117,6 +117,9 @@ pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
     if let Err(e) = result {
         e.send_to(ctx);
     }
+    if matches!(verb.as_str(), "TOPIC" | "MODE") && ctx.state.clients.contains_key(&ctx.id) {
+        crate::services::chanserv::after_change(ctx, msg.param(0));
+    }
 }
 
 fn run(ctx: &mut Ctx<'_>, cmd: Command) -> HandlerResult {

@@ -6,6 +6,7 @@
 //! reaches a user — even one that somehow holds the nick — and is never
 //! logged. Replies are NOTICEs from `NickServ!NickServ@<server>`.
 
+pub mod chanserv;
 pub mod nickserv;
 
 use crate::accounts::{with_ctx, Session};
@@ -19,12 +20,14 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     NickServ,
+    ChanServ,
 }
 
 impl Service {
     pub fn name(self) -> &'static str {
         match self {
             Service::NickServ => "NickServ",
+            Service::ChanServ => "ChanServ",
         }
     }
 
@@ -33,6 +36,7 @@ impl Service {
         let nick = target.split('@').next().unwrap_or(target);
         match casemap::fold(nick).as_str() {
             "nickserv" => Some(Service::NickServ),
+            "chanserv" => Some(Service::ChanServ),
             _ => None,
         }
     }
@@ -40,6 +44,7 @@ impl Service {
     fn from_alias(verb: &str) -> Option<Service> {
         match verb {
             "NICKSERV" | "NS" => Some(Service::NickServ),
+            "CHANSERV" | "CS" => Some(Service::ChanServ),
             _ => None,
         }
     }
@@ -91,5 +96,6 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
     }
     match service {
         Service::NickServ => nickserv::handle(server, id, session, &text).await,
+        Service::ChanServ => chanserv::handle(server, id, &text).await,
     }
 }
