@@ -79,6 +79,10 @@ pub enum Command {
         targets: Vec<String>,
         text: String,
     },
+    /// IRCv3 message-tags: a message that is only its tags.
+    Tagmsg {
+        targets: Vec<String>,
+    },
     Away(Option<String>),
     Who {
         mask: String,
@@ -239,6 +243,10 @@ impl Command {
                     Command::Notice { targets, text }
                 }
             }
+            "TAGMSG" => match p.first() {
+                Some(t) if !t.is_empty() => Command::Tagmsg { targets: list(t) },
+                _ => return Err(CommandError::NoRecipient(verb)),
+            },
             "AWAY" => Command::Away(opt(0)),
             "WHO" => Command::Who { mask: p.first().cloned().unwrap_or_else(|| "*".into()), fields: opt(1) },
             "WHOIS" => {
@@ -305,6 +313,7 @@ impl Command {
             Command::Mode { .. } => "MODE",
             Command::Privmsg { .. } => "PRIVMSG",
             Command::Notice { .. } => "NOTICE",
+            Command::Tagmsg { .. } => "TAGMSG",
             Command::Away(_) => "AWAY",
             Command::Who { .. } => "WHO",
             Command::Whois { .. } => "WHOIS",

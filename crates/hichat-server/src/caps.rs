@@ -12,6 +12,10 @@ pub enum Cap {
     AccountNotify,
     ExtendedJoin,
     AccountRegistration,
+    MessageTags,
+    ServerTime,
+    Batch,
+    LabeledResponse,
 }
 
 impl Cap {
@@ -21,10 +25,14 @@ impl Cap {
         Cap::AwayNotify,
         Cap::CapNotify,
         Cap::AccountRegistration,
+        Cap::Batch,
         Cap::EchoMessage,
         Cap::ExtendedJoin,
+        Cap::LabeledResponse,
+        Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::Sasl,
+        Cap::ServerTime,
         Cap::UserhostInNames,
     ];
 
@@ -39,6 +47,10 @@ impl Cap {
             Cap::AccountNotify => "account-notify",
             Cap::ExtendedJoin => "extended-join",
             Cap::AccountRegistration => "draft/account-registration",
+            Cap::MessageTags => "message-tags",
+            Cap::ServerTime => "server-time",
+            Cap::Batch => "batch",
+            Cap::LabeledResponse => "labeled-response",
         }
     }
 
@@ -55,7 +67,7 @@ impl Cap {
         Cap::ALL.iter().copied().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u32 {
+    pub(crate) fn bit(self) -> u32 {
         1 << (self as u32)
     }
 }
@@ -75,6 +87,11 @@ impl Caps {
         } else {
             self.0 &= !cap.bit();
         }
+    }
+
+    /// The set as bits, one per [`Cap`]: fan-out keys its encodings on them.
+    pub fn bits(self) -> u32 {
+        self.0
     }
 
     /// Names of the enabled capabilities, space-separated.
@@ -97,6 +114,60 @@ pub fn ls_line_302() -> String {
     Cap::ALL.iter().map(item).collect::<Vec<_>>().join(" ")
 }
 
+/// Longest capability list put in one CAP line for 302 clients, leaving
+/// room for the source, nick and `CAP LS *` within 512 bytes.
+pub const LIST_CHUNK: usize = 400;
+
+/// Splits a space-separated list into pieces of at most `max` bytes (a
+/// single longer item stands alone). Always at least one piece.
+pub fn split_list(list: &str, max: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for item in list.split(' ').filter(|s| !s.is_empty()) {
+        let cur = out.last_mut().expect("never empty");
+        if !cur.is_empty() && cur.len() + 1 + item.len() > max {
+            out.push(item.to_owned());
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(item);
+        }
+    }
+    out
+}
+
+/// cap-notify: tells every client with cap-notify that capabilities became
+/// available (`CAP NEW`) or went away (`CAP DEL`); a deleted capability is
+/// also turned off for everyone who had it. Values are shown to 302 clients.
+pub fn announce(state: &mut crate::state::State, server: &str, new: &[Cap], del: &[Cap]) {
+    let ids: Vec<_> = state.clients.keys().copied().collect();
+    for id in ids {
+        let Some(c) = state.client(id) else { continue };
+        let (nick, mut caps, v302) = (c.nick.clone(), c.caps, c.cap_version >= 302);
+        if !del.is_empty() && del.iter().any(|d| caps.has(*d)) {
+            for d in del {
+                caps.set(*d, false);
+            }
+            state.set_caps(id, caps);
+        }
+        if !caps.has(Cap::CapNotify) {
+            continue;
+        }
+        let show = |c: &Cap| match c.value().filter(|_| v302) {
+            Some(v) => format!("{}={v}", c.name()),
+            None => c.name().to_owned(),
+        };
+        for (sub, list) in [("NEW", new), ("DEL", del)] {
+            if list.is_empty() {
+                continue;
+            }
+            let names = list.iter().map(show).collect::<Vec<_>>().join(" ");
+            let msg = hichat_proto::Message::new("CAP", [nick.as_str(), sub, &names]).with_source(server);
+            state.send(id, &msg);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +183,42 @@ mod tests {
         assert_eq!(c.names(), "multi-prefix");
         assert_eq!(Cap::from_name("away-notify"), Some(Cap::AwayNotify));
         assert_eq!(Cap::from_name("sts"), None);
+    }
+
+    #[test]
+    fn long_lists_split() {
+        assert_eq!(split_list("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(split_list("", 5), [""]);
+        assert_eq!(split_list(&ls_line_302(), LIST_CHUNK).len(), 1);
+    }
+
+    #[test]
+    fn new_and_del_reach_cap_notify_clients() {
+        use crate::outbox::Outbox;
+        use crate::state::client::Client;
+        use crate::state::State;
+        use std::sync::Arc;
+
+        let mut state = State::new(0);
+        let mut outboxes = Vec::new();
+        for (id, notify) in [(1, true), (2, false)] {
+            let outbox = Arc::new(Outbox::new(10_000));
+            let mut c = Client::new(id, "h".into(), None, outbox.clone(), 0);
+            c.nick = format!("n{id}");
+            c.cap_version = 302;
+            c.caps.set(Cap::CapNotify, notify);
+            c.caps.set(Cap::Batch, true);
+            state.clients.insert(id, c);
+            outboxes.push(outbox);
+        }
+        announce(&mut state, "srv", &[Cap::Sasl], &[Cap::Batch]);
+        let mut out = bytes::BytesMut::new();
+        outboxes[0].drain_into(&mut out);
+        let sasl = format!("sasl={}", crate::accounts::sasl::MECHANISMS);
+        assert_eq!(std::str::from_utf8(&out).unwrap(), format!(":srv CAP n1 NEW {sasl}\r\n:srv CAP n1 DEL batch\r\n"));
+        let mut out = bytes::BytesMut::new();
+        outboxes[1].drain_into(&mut out);
+        assert!(out.is_empty());
+        assert!(!state.client(2).unwrap().caps.has(Cap::Batch));
     }
 }

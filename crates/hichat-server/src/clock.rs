@@ -15,6 +15,19 @@ pub fn format_utc(secs: u64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn unix_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// `YYYY-MM-DDThh:mm:ss.sssZ`, the IRCv3 server-time format.
+pub fn format_server_time(millis: u64) -> String {
+    let secs = millis / 1000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, millis % 1000)
+}
+
 /// Converts days since 1970-01-01 to a (year, month, day) date
 /// (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -39,5 +52,6 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1795618253), "2026-11-25 14:50:53 UTC");
+        assert_eq!(format_server_time(1_795_618_253_007), "2026-11-25T14:50:53.007Z");
     }
 }

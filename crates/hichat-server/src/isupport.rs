@@ -20,6 +20,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
         format!("CHANMODES={CHANMODES}"),
         format!("CHANNELLEN={}", l.channel_length),
         "CHANTYPES=#".into(),
+        crate::client_tags::isupport_token(),
         "ELIST=U".into(),
         "EXCEPTS=e".into(),
         "INVEX=I".into(),

@@ -9,7 +9,9 @@
 //! bound with [`Listener::bind`].
 
 pub mod accounts;
+mod batch;
 pub mod caps;
+mod client_tags;
 mod clock;
 pub mod config;
 pub mod conn;
@@ -17,8 +19,10 @@ pub mod console;
 mod flood;
 mod handlers;
 mod isupport;
+mod labeled;
 pub mod listener;
 pub mod metrics;
+mod msgid;
 pub mod outbox;
 mod plain;
 mod reply;

@@ -1,13 +1,25 @@
-//! Talking: PRIVMSG and NOTICE to channels and nicks, and AWAY.
+//! Talking: PRIVMSG, NOTICE and TAGMSG to channels and nicks, and AWAY.
+//!
+//! Each relayed message gets a `time` and a `msgid` tag, and carries the
+//! sender's client-only tags; see [`crate::state::Relay`] for who is sent
+//! which tags.
 
 use super::Ctx;
 use crate::caps::Cap;
 use crate::reply::{HandlerError, HandlerResult};
-use hichat_proto::{casemap, ChannelName, Message, Numeric};
+use crate::state::Relay;
+use crate::{client_tags, clock, msgid};
+use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
 use std::time::Instant;
 
-/// PRIVMSG or NOTICE to each target. NOTICE never gets an error reply.
-pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: &str) -> HandlerResult {
+/// TAGMSG to each target: relayed only to clients with message-tags.
+pub fn tagmsg(ctx: &mut Ctx<'_>, targets: &[String], tags: &[Tag]) -> HandlerResult {
+    privmsg(ctx, "TAGMSG", targets, None, tags)
+}
+
+/// PRIVMSG, NOTICE or TAGMSG (`text` None) to each target. NOTICE never
+/// gets an error reply.
+pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: Option<&str>, tags: &[Tag]) -> HandlerResult {
     let notice = verb == "NOTICE";
     if targets.len() > ctx.info.config.limits.targets_per_message {
         return Err(if notice {
@@ -20,9 +32,9 @@ pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: &str) ->
     ctx.state.counters.messages_in += 1;
     for target in targets {
         let result = if ChannelName::is_channel_like(target.trim_start_matches(['@', '+'])) {
-            to_channel(ctx, verb, target, text)
+            to_channel(ctx, verb, target, text, tags)
         } else {
-            to_user(ctx, verb, target, text)
+            to_user(ctx, verb, target, text, tags)
         };
         match result {
             Err(_) if notice => {}
@@ -33,7 +45,20 @@ pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: &str) ->
     Ok(())
 }
 
-fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: &str) -> HandlerResult {
+/// The relay of one message: `time`, `msgid`, and the relayed client tags.
+fn relay(verb: &str, source: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> Relay {
+    let mut params = vec![target];
+    params.extend(text);
+    let now = clock::unix_millis();
+    let msg = Message::new(verb, params).with_source(source);
+    let mut relay = Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(msgid::new_msgid(now)));
+    for t in client_tags::relayed(tags) {
+        relay = relay.tag(Cap::MessageTags, t.key, t.value);
+    }
+    relay
+}
+
+fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
     // STATUSMSG: `@#chan` reaches only operators, `+#chan` voiced and up.
     let status = target.chars().next().filter(|c| *c == '@' || *c == '+');
     let name = target.trim_start_matches(['@', '+']);
@@ -61,36 +86,32 @@ fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: &str) -> Handle
         Some(s) => format!("{s}{}", chan.name),
         None => chan.name.clone(),
     };
-    let msg = Message::new(verb, [shown_target.as_str(), text]).with_source(me.prefix.clone());
-    match status {
-        None => ctx.state.send_to_channel(&key, &msg, (!echo).then_some(id)),
-        Some(s) => {
-            let bytes = msg.to_bytes();
-            let targets: Vec<_> = chan
-                .members
-                .iter()
-                .filter(|(m, p)| (p.prefixes.op || (s == '+' && p.prefixes.voice)) && (**m != id || echo))
-                .map(|(m, _)| *m)
-                .collect();
-            for t in targets {
-                ctx.state.send_bytes(t, bytes.clone());
-            }
-        }
-    }
+    let mut relay = relay(verb, &me.prefix, &shown_target, text, tags);
+    // TAGMSG reaches only clients that can read tags.
+    let tags_only = text.is_none();
+    ctx.state.relay_to_channel(&key, &mut relay, |m, member| {
+        let rank_ok = match status {
+            None => true,
+            Some(s) => member.prefixes.op || (s == '+' && member.prefixes.voice),
+        };
+        rank_ok && (m != id || echo) && (!tags_only || member.caps.has(Cap::MessageTags))
+    });
     Ok(())
 }
 
-fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: &str) -> HandlerResult {
+fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
     let found = ctx.state.find_nick(target).map(|c| (c.id, c.nick.clone(), c.away.clone()));
     let (target_id, target_nick, away) =
         found.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [target]))?;
     let me = ctx.me();
-    let msg = Message::new(verb, [target_nick.as_str(), text]).with_source(me.prefix.clone());
+    let mut relay = relay(verb, &me.prefix, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
-    let bytes = msg.to_bytes();
-    ctx.state.send_bytes(target_id, bytes.clone());
-    if echo && target_id != ctx.id {
-        ctx.state.send_bytes(ctx.id, bytes);
+    let reads_tags = |ctx: &Ctx<'_>, id| ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::MessageTags));
+    if text.is_some() || reads_tags(ctx, target_id) {
+        ctx.state.relay_to(target_id, &mut relay);
+    }
+    if echo && target_id != ctx.id && (text.is_some() || reads_tags(ctx, ctx.id)) {
+        ctx.state.relay_to(ctx.id, &mut relay);
     }
     if let (Some(away), "PRIVMSG") = (away, verb) {
         ctx.numeric_text(Numeric::RplAway, &[&target_nick], &away);

@@ -109,10 +109,16 @@ pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
     // Before registration only registration commands are even parsed: any
     // other line, well-formed or not (irssi sends `JOIN :`), gets 451.
     let verb = msg.verb();
+    // labeled-response: hold back what the command sends its client, then
+    // send it marked with the label.
+    let label = crate::labeled::label_of(ctx.me(), msg);
+    if label.is_some() {
+        ctx.state.begin_capture(ctx.id);
+    }
     let result = if !ctx.me().registered && !RULES.iter().any(|r| r.verb == verb && r.before_registration) {
         Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()))
     } else {
-        Command::from_message(msg).map_err(HandlerError::from_command_error).and_then(|cmd| run(ctx, cmd))
+        Command::from_message(msg).map_err(HandlerError::from_command_error).and_then(|cmd| run(ctx, cmd, msg))
     };
     if let Err(e) = result {
         e.send_to(ctx);
@@ -120,9 +126,14 @@ pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
     if matches!(verb.as_str(), "TOPIC" | "MODE") && ctx.state.clients.contains_key(&ctx.id) {
         crate::services::chanserv::after_change(ctx, msg.param(0));
     }
+    if let Some(label) = label {
+        let captured = ctx.state.end_capture();
+        crate::labeled::respond(ctx.state, ctx.id, &ctx.info.name, &label, captured);
+    }
 }
 
-fn run(ctx: &mut Ctx<'_>, cmd: Command) -> HandlerResult {
+/// Runs a parsed command; `msg` is the message it came in, for its tags.
+fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
     let verb = cmd.verb();
     let rule = RULES.iter().find(|r| r.verb == verb);
     if rule.is_some_and(|r| r.oper) && !ctx.me().modes.oper {
@@ -145,8 +156,9 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command) -> HandlerResult {
         Command::Kick { channel, users, reason } => channel::kick(ctx, &channel, &users, reason),
         Command::Invite { target } => channel::invite(ctx, target),
         Command::Mode { target, modes, args } => mode::mode(ctx, &target, modes.as_deref(), &args),
-        Command::Privmsg { targets, text } => message::privmsg(ctx, "PRIVMSG", &targets, &text),
-        Command::Notice { targets, text } => message::privmsg(ctx, "NOTICE", &targets, &text),
+        Command::Privmsg { targets, text } => message::privmsg(ctx, "PRIVMSG", &targets, Some(&text), &msg.tags),
+        Command::Notice { targets, text } => message::privmsg(ctx, "NOTICE", &targets, Some(&text), &msg.tags),
+        Command::Tagmsg { targets } => message::tagmsg(ctx, &targets, &msg.tags),
         Command::Away(text) => message::away(ctx, text),
         Command::Who { mask, fields } => query::who(ctx, &mask, fields.as_deref()),
         Command::Whois { nick } => query::whois(ctx, &nick),

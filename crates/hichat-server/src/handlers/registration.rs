@@ -15,9 +15,14 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                 ctx.me_mut().cap_negotiating = true;
             }
             // A 302 client implicitly enables cap-notify.
-            let v302 = args.first().and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302);
+            let version = args.first().and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+            let v302 = version >= 302;
+            let me = ctx.me_mut();
+            me.cap_version = me.cap_version.max(version);
             if v302 {
-                ctx.me_mut().caps.set(Cap::CapNotify, true);
+                let mut caps = ctx.me().caps;
+                caps.set(Cap::CapNotify, true);
+                ctx.state.set_caps(ctx.id, caps);
             }
             let mut line = if v302 { caps::ls_line_302() } else { caps::ls_line() };
             // sts has a value, which only 302 clients may be sent; it is
@@ -26,8 +31,19 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                 line.push_str(" sts=");
                 line.push_str(sts);
             }
-            let msg = ctx.server_message("CAP", [nick, "LS".into(), line]);
-            ctx.send(&msg);
+            // A 302 client may be sent the list over several lines, each but
+            // the last marked `*`; older clients get one line.
+            let chunks = if v302 { caps::split_list(&line, caps::LIST_CHUNK) } else { vec![line] };
+            let last = chunks.len() - 1;
+            for (i, chunk) in chunks.into_iter().enumerate() {
+                let mut params = vec![nick.clone(), "LS".into()];
+                if i < last {
+                    params.push("*".into());
+                }
+                params.push(chunk);
+                let msg = ctx.server_message("CAP", params);
+                ctx.send(&msg);
+            }
         }
         "LIST" => {
             let msg = ctx.server_message("CAP", [nick, "LIST".into(), ctx.me().caps.names()]);
@@ -53,9 +69,11 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
             // All or nothing: one unknown capability refuses the request.
             let verdict = if ok && !changes.is_empty() { "ACK" } else { "NAK" };
             if verdict == "ACK" {
+                let mut caps = ctx.me().caps;
                 for (cap, on) in changes {
-                    ctx.me_mut().caps.set(cap, on);
+                    caps.set(cap, on);
                 }
+                ctx.state.set_caps(ctx.id, caps);
             }
             let msg = ctx.server_message("CAP", [nick, verdict.into(), requested]);
             ctx.send(&msg);

@@ -1,5 +1,6 @@
 //! A channel: its members with their prefixes, topic, modes and lists.
 
+use crate::caps::Caps;
 use crate::outbox::Outbox;
 use crate::state::client::ClientId;
 use hichat_proto::casemap::wildcard_match;
@@ -25,12 +26,16 @@ impl Prefixes {
     }
 }
 
-/// One channel member. The outbox is kept here so that a message to the
-/// channel reaches every member without another lookup.
+/// One channel member. The outbox and capabilities are kept here so that a
+/// message to the channel reaches every member, encoded as its capabilities
+/// ask, without another lookup.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub prefixes: Prefixes,
     pub outbox: Arc<Outbox>,
+    /// A copy of the client's capabilities, kept in step by
+    /// [`crate::state::State::set_caps`].
+    pub caps: Caps,
 }
 
 /// The channel's topic with who set it and when.

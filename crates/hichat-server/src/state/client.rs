@@ -76,6 +76,9 @@ pub struct Client {
     /// Registration waits while CAP negotiation is in progress.
     pub cap_negotiating: bool,
     pub caps: Caps,
+    /// The CAP LS version the client gave (302 for values and cap-notify),
+    /// 0 if it never sent one.
+    pub cap_version: u32,
     /// The password given with PASS, checked when registration completes.
     pub pass: Option<String>,
     pub modes: UserModes,
@@ -109,6 +112,7 @@ impl Client {
             registered: false,
             cap_negotiating: false,
             caps: Caps::default(),
+            cap_version: 0,
             pass: None,
             modes: UserModes::default(),
             away: None,

@@ -9,12 +9,14 @@
 
 pub mod channel;
 pub mod client;
+mod fanout;
 mod whowas;
 
 use crate::outbox::Push;
 use bytes::Bytes;
 use channel::Channel;
 use client::{Client, ClientId};
+pub use fanout::Relay;
 use hichat_proto::{casemap, Message};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -61,6 +63,9 @@ pub struct State {
     next_id: ClientId,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,
+    /// While a labeled command runs: its client, and the lines it has been
+    /// sent so far (see [`State::begin_capture`]).
+    capture: Option<(ClientId, Vec<Bytes>)>,
 }
 
 impl State {
@@ -127,6 +132,10 @@ impl State {
 
     /// Queues encoded bytes for one client.
     pub fn send_bytes(&mut self, id: ClientId, bytes: Bytes) {
+        if let Some((_, lines)) = self.capture.as_mut().filter(|(c, _)| *c == id) {
+            lines.push(bytes);
+            return;
+        }
         if let Some(c) = self.clients.get(&id) {
             if c.outbox.push(bytes) == Push::Overflowed {
                 self.dead.push(id);
@@ -139,22 +148,12 @@ impl State {
         self.send_bytes(id, msg.to_bytes());
     }
 
-    /// Sends a message to every member of a channel except `except`. The
-    /// message is encoded once and the bytes shared by every member's queue.
+    /// Sends a message to every member of a channel except `except`, with
+    /// a `time` tag for those with server-time. The message is encoded once
+    /// per capability variant and the bytes shared by every member's queue.
     pub fn send_to_channel(&mut self, chan_key: &str, msg: &Message, except: Option<ClientId>) {
-        let Some(chan) = self.channels.get(chan_key) else { return };
-        let bytes = msg.to_bytes();
-        let mut relayed = 0;
-        for (id, member) in &chan.members {
-            if Some(*id) == except {
-                continue;
-            }
-            relayed += 1;
-            if member.outbox.push(&bytes) == Push::Overflowed {
-                self.dead.push(*id);
-            }
-        }
-        self.counters.messages_relayed += relayed;
+        let mut relay = Relay::stamped(msg.clone());
+        self.relay_to_channel(chan_key, &mut relay, |id, _| Some(id) != except);
     }
 
     /// Everyone who shares a channel with `id`, each once, not `id` itself.
@@ -172,16 +171,11 @@ impl State {
     }
 
     /// Sends a message once to everyone sharing a channel with `id`, and to
-    /// `id` too when `include_self`.
+    /// `id` too when `include_self`, with a `time` tag for those with
+    /// server-time.
     pub fn send_to_peers(&mut self, id: ClientId, msg: &Message, include_self: bool) {
-        let bytes = msg.to_bytes();
-        let mut targets = self.peers(id);
-        if include_self {
-            targets.insert(id);
-        }
-        for target in targets {
-            self.send_bytes(target, bytes.clone());
-        }
+        let mut relay = Relay::stamped(msg.clone());
+        self.relay_to_peers(id, &mut relay, include_self);
     }
 
     /// Adds `id` to a channel (creating it when new) and the channel to the
@@ -190,6 +184,7 @@ impl State {
         let key = casemap::fold(display_name);
         let Some(client) = self.clients.get_mut(&id) else { return false };
         let outbox = client.outbox.clone();
+        let caps = client.caps;
         if !client.channels.contains(&key) {
             client.channels.push(key.clone());
         }
@@ -200,7 +195,7 @@ impl State {
             Channel::new(display_name.to_owned(), now)
         });
         let prefixes = channel::Prefixes { op: created, voice: false };
-        chan.members.insert(id, channel::Member { prefixes, outbox });
+        chan.members.insert(id, channel::Member { prefixes, outbox, caps });
         created
     }
 
@@ -225,10 +220,7 @@ impl State {
         let Some(client) = self.clients.get(&id) else { return };
         if client.registered {
             let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
-            let bytes = quit.to_bytes();
-            for peer in self.peers(id) {
-                self.send_bytes(peer, bytes.clone());
-            }
+            self.relay_to_peers(id, &mut Relay::stamped(quit), false);
         }
         let Some(client) = self.clients.remove(&id) else { return };
         self.recount(id, counted);

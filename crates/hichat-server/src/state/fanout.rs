@@ -1,0 +1,208 @@
+//! Fan-out: one message relayed to many clients, encoded once per
+//! capability variant, not once per recipient.
+//!
+//! A [`Relay`] holds a message without tags plus the tags it may carry, each
+//! shown only to clients with a given capability: `time` to those with
+//! server-time; `msgid`, `bot` and client-only `+tags` to those with
+//! message-tags. A recipient's variant is its capability bits masked to the
+//! capabilities those tags need, so a channel of plain clients shares one
+//! encoding, and there are never more encodings than combinations of the
+//! few capabilities that matter (two or three today). Members carry a copy
+//! of their client's capabilities ([`super::channel::Member::caps`]) so a
+//! channel fan-out needs no lookup per member.
+
+use super::channel::Member;
+use super::client::ClientId;
+use super::State;
+use crate::caps::{Cap, Caps};
+use crate::clock;
+use crate::outbox::Push;
+use bytes::{BufMut, Bytes, BytesMut};
+use hichat_proto::{escape_tag_value, Message, Tag};
+
+/// A message on its way to several clients, with its encodings so far.
+#[derive(Debug)]
+pub struct Relay {
+    /// The message; its own tags are ignored, see [`Relay::tag`].
+    msg: Message,
+    /// Each tag with the capability a client needs to be sent it.
+    tags: Vec<(Cap, Tag)>,
+    /// The union of the capabilities in `tags`.
+    mask: u32,
+    /// Encodings made so far, keyed by masked capability bits.
+    encodings: Vec<(u32, Bytes)>,
+}
+
+impl Relay {
+    /// A relay of `msg` with no tags. Tags already on `msg` are kept, shown
+    /// to clients with message-tags.
+    pub fn new(mut msg: Message) -> Self {
+        let tags = std::mem::take(&mut msg.tags);
+        let mut relay = Relay { msg, tags: Vec::new(), mask: 0, encodings: Vec::new() };
+        for t in tags {
+            relay = relay.tag(Cap::MessageTags, t.key, t.value);
+        }
+        relay
+    }
+
+    /// A relay of `msg` stamped with the current time (server-time).
+    pub fn stamped(msg: Message) -> Self {
+        Relay::new(msg).with_time(clock::unix_millis())
+    }
+
+    /// Adds the `time` tag for clients with server-time.
+    pub fn with_time(self, millis: u64) -> Self {
+        self.tag(Cap::ServerTime, "time", Some(clock::format_server_time(millis)))
+    }
+
+    /// Adds a tag shown to clients that have `cap`.
+    pub fn tag(mut self, cap: Cap, key: impl Into<String>, value: Option<String>) -> Self {
+        self.tags.push((cap, Tag::new(key, value)));
+        self.mask |= cap.bit();
+        self.encodings.clear();
+        self
+    }
+
+    /// The message (without tags).
+    pub fn message(&self) -> &Message {
+        &self.msg
+    }
+
+    /// The encoding a client with `caps` receives. Made on first use of
+    /// each variant, then shared.
+    pub fn bytes_for(&mut self, caps: Caps) -> Bytes {
+        let key = caps.bits() & self.mask;
+        if let Some((_, b)) = self.encodings.iter().find(|(k, _)| *k == key) {
+            return b.clone();
+        }
+        let bytes = self.encode(key);
+        self.encodings.push((key, bytes.clone()));
+        bytes
+    }
+
+    fn encode(&self, key: u32) -> Bytes {
+        let mut out = BytesMut::new();
+        let mut first = true;
+        let mut s = String::new();
+        for (cap, tag) in &self.tags {
+            if key & cap.bit() == 0 {
+                continue;
+            }
+            s.push(if first { '@' } else { ';' });
+            first = false;
+            s.push_str(&tag.key);
+            if let Some(v) = tag.value.as_deref().filter(|v| !v.is_empty()) {
+                s.push('=');
+                escape_tag_value(v, &mut s);
+            }
+        }
+        if !first {
+            s.push(' ');
+            out.put_slice(s.as_bytes());
+        }
+        self.msg.write(&mut out);
+        out.freeze()
+    }
+}
+
+impl State {
+    /// Relays to the members of a channel for which `include` holds.
+    pub fn relay_to_channel(&mut self, chan_key: &str, relay: &mut Relay, include: impl Fn(ClientId, &Member) -> bool) {
+        let Some(chan) = self.channels.get(chan_key) else { return };
+        let captured = self.capture.as_ref().map(|(id, _)| *id);
+        let mut relayed = 0;
+        for (id, member) in &chan.members {
+            if !include(*id, member) {
+                continue;
+            }
+            relayed += 1;
+            let bytes = relay.bytes_for(member.caps);
+            if captured == Some(*id) {
+                if let Some((_, lines)) = self.capture.as_mut() {
+                    lines.push(bytes);
+                }
+            } else if member.outbox.push(&bytes) == Push::Overflowed {
+                self.dead.push(*id);
+            }
+        }
+        self.counters.messages_relayed += relayed;
+    }
+
+    /// Relays once to everyone sharing a channel with `id`, and to `id`
+    /// itself when `include_self`.
+    pub fn relay_to_peers(&mut self, id: ClientId, relay: &mut Relay, include_self: bool) {
+        let mut targets = self.peers(id);
+        if include_self {
+            targets.insert(id);
+        }
+        for target in targets {
+            self.relay_to(target, relay);
+        }
+    }
+
+    /// Relays to one client, encoded for its capabilities.
+    pub fn relay_to(&mut self, id: ClientId, relay: &mut Relay) {
+        if let Some(caps) = self.clients.get(&id).map(|c| c.caps) {
+            let bytes = relay.bytes_for(caps);
+            self.send_bytes(id, bytes);
+        }
+    }
+
+    /// Changes a client's capabilities, and the copies its channel
+    /// memberships keep.
+    pub fn set_caps(&mut self, id: ClientId, caps: Caps) {
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        client.caps = caps;
+        for key in &client.channels {
+            if let Some(m) = self.channels.get_mut(key).and_then(|c| c.members.get_mut(&id)) {
+                m.caps = caps;
+            }
+        }
+    }
+
+    /// From now until [`State::end_capture`], lines for `id` are held back
+    /// instead of queued, so a labeled command's response can be wrapped.
+    pub fn begin_capture(&mut self, id: ClientId) {
+        self.capture = Some((id, Vec::new()));
+    }
+
+    /// Stops capturing and returns what was held back.
+    pub fn end_capture(&mut self) -> Vec<Bytes> {
+        self.capture.take().map(|(_, lines)| lines).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(list: &[Cap]) -> Caps {
+        let mut c = Caps::default();
+        for cap in list {
+            c.set(*cap, true);
+        }
+        c
+    }
+
+    #[test]
+    fn one_encoding_per_variant() {
+        let msg = Message::new("PRIVMSG", ["#c", "hi there"]).with_source("ann!a@h");
+        let mut r = Relay::new(msg).with_time(1_795_618_253_007).tag(Cap::MessageTags, "msgid", Some("X1".into())).tag(
+            Cap::MessageTags,
+            "+draft/reply",
+            Some("a;b c".into()),
+        );
+        let plain = r.bytes_for(Caps::default());
+        assert_eq!(&plain[..], b":ann!a@h PRIVMSG #c :hi there\r\n");
+        // Capabilities that add no tag share the plain encoding.
+        assert_eq!(r.bytes_for(caps(&[Cap::EchoMessage, Cap::MultiPrefix])).as_ptr(), plain.as_ptr());
+        let time = r.bytes_for(caps(&[Cap::ServerTime]));
+        assert_eq!(&time[..], b"@time=2026-11-25T14:50:53.007Z :ann!a@h PRIVMSG #c :hi there\r\n");
+        let all = r.bytes_for(caps(&[Cap::ServerTime, Cap::MessageTags]));
+        assert_eq!(
+            &all[..],
+            b"@time=2026-11-25T14:50:53.007Z;msgid=X1;+draft/reply=a\\:b\\sc :ann!a@h PRIVMSG #c :hi there\r\n"
+        );
+        assert_eq!(r.encodings.len(), 3);
+    }
+}
