@@ -84,6 +84,8 @@ pub enum Command {
         targets: Vec<String>,
     },
     Away(Option<String>),
+    /// IRCv3 setname: change the real name.
+    Setname(String),
     Who {
         mask: String,
         fields: Option<String>,
@@ -248,6 +250,10 @@ impl Command {
                 _ => return Err(CommandError::NoRecipient(verb)),
             },
             "AWAY" => Command::Away(opt(0)),
+            "SETNAME" => {
+                need(1)?;
+                Command::Setname(p[0].clone())
+            }
             "WHO" => Command::Who { mask: p.first().cloned().unwrap_or_else(|| "*".into()), fields: opt(1) },
             "WHOIS" => {
                 need(1)?;
@@ -315,6 +321,7 @@ impl Command {
             Command::Notice { .. } => "NOTICE",
             Command::Tagmsg { .. } => "TAGMSG",
             Command::Away(_) => "AWAY",
+            Command::Setname(_) => "SETNAME",
             Command::Who { .. } => "WHO",
             Command::Whois { .. } => "WHOIS",
             Command::Whowas { .. } => "WHOWAS",

@@ -62,6 +62,7 @@ numerics! {
     RplWhoisUser = 311, "";
     RplWhoisServer = 312, "";
     RplWhoisOperator = 313, "is an IRC operator";
+    RplWhoisBot = 335, "is a bot";
     RplWhowasUser = 314, "";
     RplEndOfWho = 315, "End of WHO list";
     RplWhoisIdle = 317, "seconds idle, signon time";

@@ -16,6 +16,10 @@ pub enum Cap {
     ServerTime,
     Batch,
     LabeledResponse,
+    Setname,
+    InviteNotify,
+    NoImplicitNames,
+    PreAway,
 }
 
 impl Cap {
@@ -29,11 +33,15 @@ impl Cap {
         Cap::EchoMessage,
         Cap::ExtendedJoin,
         Cap::LabeledResponse,
+        Cap::InviteNotify,
         Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::Sasl,
         Cap::ServerTime,
+        Cap::Setname,
         Cap::UserhostInNames,
+        Cap::NoImplicitNames,
+        Cap::PreAway,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +59,10 @@ impl Cap {
             Cap::ServerTime => "server-time",
             Cap::Batch => "batch",
             Cap::LabeledResponse => "labeled-response",
+            Cap::Setname => "setname",
+            Cap::InviteNotify => "invite-notify",
+            Cap::NoImplicitNames => "draft/no-implicit-names",
+            Cap::PreAway => "draft/pre-away",
         }
     }
 

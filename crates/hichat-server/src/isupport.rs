@@ -15,6 +15,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
     let t = l.targets_per_message;
     vec![
         format!("AWAYLEN={}", l.away_length),
+        "BOT=B".into(),
         format!("CASEMAPPING={CASEMAPPING}"),
         format!("CHANLIMIT=#:{}", l.channels_per_user),
         format!("CHANMODES={CHANMODES}"),
@@ -28,6 +29,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
         format!("MAXLIST=beI:{}", l.list_entries),
         format!("MAXTARGETS={t}"),
         format!("MODES={MODES_PER_COMMAND}"),
+        format!("NAMELEN={}", crate::handlers::NAMELEN),
         format!("NETWORK={}", config.server.network),
         format!("NICKLEN={}", l.nick_length),
         "PREFIX=(ov)@+".into(),
@@ -36,6 +38,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
         format!("TOPICLEN={}", l.topic_length),
         "USERLEN=18".into(),
         "UTF8ONLY".into(),
+        "WHOX".into(),
     ]
 }
 

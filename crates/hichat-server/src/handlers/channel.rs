@@ -57,7 +57,10 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
     }
-    send_names(ctx, &key);
+    // draft/no-implicit-names: the client asks for NAMES when it wants them.
+    if !ctx.me().caps.has(crate::caps::Cap::NoImplicitNames) {
+        send_names(ctx, &key);
+    }
     Ok(())
 }
 
@@ -285,6 +288,7 @@ pub fn invite(ctx: &mut Ctx<'_>, target: Option<(String, String)>) -> HandlerRes
     }
     let msg = Message::new("INVITE", [target_nick.as_str(), &display]).with_source(ctx.me().prefix.clone());
     ctx.state.send(target_id, &msg);
+    super::invite_notify::notify(ctx, &key, target_id, msg);
     Ok(())
 }
 

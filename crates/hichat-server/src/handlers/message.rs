@@ -45,13 +45,17 @@ pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: Option<&
     Ok(())
 }
 
-/// The relay of one message: `time`, `msgid`, and the relayed client tags.
-fn relay(verb: &str, source: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> Relay {
+/// The relay of one message: `time`, `msgid`, `bot` when the sender is a
+/// bot (user mode `+B`), and the relayed client tags.
+fn relay(verb: &str, source: &str, bot: bool, target: &str, text: Option<&str>, tags: &[Tag]) -> Relay {
     let mut params = vec![target];
     params.extend(text);
     let now = clock::unix_millis();
     let msg = Message::new(verb, params).with_source(source);
     let mut relay = Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(msgid::new_msgid(now)));
+    if bot {
+        relay = relay.tag(Cap::MessageTags, "bot", None);
+    }
     for t in client_tags::relayed(tags) {
         relay = relay.tag(Cap::MessageTags, t.key, t.value);
     }
@@ -86,7 +90,7 @@ fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, t
         Some(s) => format!("{s}{}", chan.name),
         None => chan.name.clone(),
     };
-    let mut relay = relay(verb, &me.prefix, &shown_target, text, tags);
+    let mut relay = relay(verb, &me.prefix, me.modes.bot, &shown_target, text, tags);
     // TAGMSG reaches only clients that can read tags.
     let tags_only = text.is_none();
     ctx.state.relay_to_channel(&key, &mut relay, |m, member| {
@@ -104,7 +108,7 @@ fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags
     let (target_id, target_nick, away) =
         found.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [target]))?;
     let me = ctx.me();
-    let mut relay = relay(verb, &me.prefix, &target_nick, text, tags);
+    let mut relay = relay(verb, &me.prefix, me.modes.bot, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
     let reads_tags = |ctx: &Ctx<'_>, id| ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::MessageTags));
     if text.is_some() || reads_tags(ctx, target_id) {
@@ -121,6 +125,10 @@ fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags
 
 /// AWAY [text]: set or clear the away message; peers with away-notify hear.
 pub fn away(ctx: &mut Ctx<'_>, text: Option<String>) -> HandlerResult {
+    // draft/pre-away lets a client be away from the moment it registers.
+    if !ctx.me().registered && !ctx.me().caps.has(Cap::PreAway) {
+        return Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()));
+    }
     let max = ctx.info.config.limits.away_length;
     let text = text.map(|t| super::channel::truncate(&t, max).to_owned());
     ctx.me_mut().away = text.clone();

@@ -7,11 +7,14 @@
 
 mod channel;
 mod info;
+mod invite_notify;
 mod message;
 mod mode;
 mod oper;
 mod query;
 mod registration;
+mod setname;
+mod whox;
 
 use crate::reply::{HandlerError, HandlerResult};
 use crate::server::ServerInfo;
@@ -20,6 +23,7 @@ use crate::state::State;
 use hichat_proto::{Command, Message, Numeric};
 
 pub use oper::verify_password as verify_oper_password;
+pub use setname::NAMELEN;
 
 /// Everything a handler may touch while it runs.
 pub struct Ctx<'a> {
@@ -100,6 +104,8 @@ const RULES: &[Rule] = &[
     rule("PING", true, false),
     rule("PONG", true, false),
     rule("QUIT", true, false),
+    // Before registration only with draft/pre-away; the handler checks.
+    rule("AWAY", true, false),
     rule("KILL", false, true),
     rule("WALLOPS", false, true),
 ];
@@ -160,6 +166,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Notice { targets, text } => message::privmsg(ctx, "NOTICE", &targets, Some(&text), &msg.tags),
         Command::Tagmsg { targets } => message::tagmsg(ctx, &targets, &msg.tags),
         Command::Away(text) => message::away(ctx, text),
+        Command::Setname(realname) => setname::setname(ctx, &realname),
         Command::Who { mask, fields } => query::who(ctx, &mask, fields.as_deref()),
         Command::Whois { nick } => query::whois(ctx, &nick),
         Command::Whowas { nick, count } => query::whowas(ctx, &nick, count),

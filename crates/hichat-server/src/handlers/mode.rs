@@ -267,6 +267,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> HandlerRes
                 add = c == '+';
                 continue;
             }
+            'B' => &mut me.modes.bot,
             'i' => &mut me.modes.invisible,
             'w' => &mut me.modes.wallops,
             // Operator status is gained only through OPER.

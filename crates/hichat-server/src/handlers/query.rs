@@ -1,6 +1,6 @@
 //! Looking people up: WHO, WHOIS, WHOWAS, ISON, USERHOST.
 
-use super::Ctx;
+use super::{whox, Ctx};
 use crate::caps::Cap;
 use crate::clock::format_utc;
 use crate::reply::{HandlerError, HandlerResult};
@@ -21,30 +21,25 @@ fn who_flags(client: &Client, prefixes: &str) -> String {
     if client.modes.oper {
         flags.push('*');
     }
+    if client.modes.bot {
+        flags.push('B');
+    }
     flags.push_str(prefixes);
     flags
 }
 
-/// WHO #chan or WHO mask. (WHOX fields are not offered yet.)
-pub fn who(ctx: &mut Ctx<'_>, mask: &str, _fields: Option<&str>) -> HandlerResult {
+/// WHO #chan or WHO mask, with WHOX (`%fields[,token]`) when asked.
+pub fn who(ctx: &mut Ctx<'_>, mask: &str, fields: Option<&str>) -> HandlerResult {
     let id = ctx.id;
     let multi = ctx.me().caps.has(Cap::MultiPrefix);
-    let server = ctx.info.name.clone();
-    let mut rows: Vec<(String, String, String, String, String, String)> = Vec::new();
+    // (channel shown, client, flags)
+    let mut rows: Vec<(String, ClientId, String)> = Vec::new();
     if ChannelName::is_channel_like(mask) {
         if let Some(chan) = ctx.state.channel(mask) {
             if !chan.modes.secret || chan.is_member(id) {
                 for (member, m) in &chan.members {
                     let Some(c) = ctx.state.client(*member) else { continue };
-                    let flags = who_flags(c, m.prefixes.symbols(multi));
-                    rows.push((
-                        chan.name.clone(),
-                        c.user.clone(),
-                        c.host.clone(),
-                        c.nick.clone(),
-                        flags,
-                        c.realname.clone(),
-                    ));
+                    rows.push((chan.name.clone(), c.id, who_flags(c, m.prefixes.symbols(multi))));
                 }
             }
         }
@@ -60,18 +55,32 @@ pub fn who(ctx: &mut Ctx<'_>, mask: &str, _fields: Option<&str>) -> HandlerResul
                 || casemap::wildcard_match(mask, &c.host)
                 || casemap::wildcard_match(mask, &c.realname);
             if matched {
-                let flags = who_flags(c, "");
-                rows.push(("*".into(), c.user.clone(), c.host.clone(), c.nick.clone(), flags, c.realname.clone()));
+                rows.push(("*".into(), c.id, who_flags(c, "")));
             }
         }
     }
-    rows.sort_by(|a, b| a.3.cmp(&b.3));
-    for (chan, user, host, nick, flags, realname) in rows {
-        ctx.numeric_text(
-            Numeric::RplWhoReply,
-            &[&chan, &user, &host, &server, &nick, &flags],
-            &format!("0 {realname}"),
-        );
+    let nick_of = |ctx: &Ctx<'_>, id: ClientId| ctx.state.client(id).map(|c| c.nick.clone()).unwrap_or_default();
+    rows.sort_by_cached_key(|r| nick_of(ctx, r.1));
+    let whox = fields.and_then(|f| f.strip_prefix('%')).map(whox::Request::parse);
+    for (chan, cid, flags) in rows {
+        let Some(c) = ctx.state.client(cid) else { continue };
+        match &whox {
+            Some(req) => {
+                let params = req.row(&ctx.info.name, &chan, c, &flags);
+                let (last, args) = params.split_last().map_or((None, &[][..]), |(l, a)| (Some(l), a));
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                match last {
+                    Some(last) => ctx.numeric_text(Numeric::RplWhoSpcRpl, &args, last),
+                    None => ctx.numeric(Numeric::RplWhoSpcRpl, &[]),
+                }
+            }
+            None => {
+                let (user, host, nick) = (c.user.clone(), c.host.clone(), c.nick.clone());
+                let realname = format!("0 {}", c.realname);
+                let server = ctx.info.name.clone();
+                ctx.numeric_text(Numeric::RplWhoReply, &[&chan, &user, &host, &server, &nick, &flags], &realname);
+            }
+        }
     }
     ctx.numeric(Numeric::RplEndOfWho, &[mask]);
     Ok(())
@@ -88,6 +97,7 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     let (cnick, user, host, realname) = (c.nick.clone(), c.user.clone(), c.host.clone(), c.realname.clone());
     let (oper, away, signon, idle) = (c.modes.oper, c.away.clone(), c.signon, c.last_message.elapsed().as_secs());
     let account = c.account.clone();
+    let bot = c.modes.bot;
     let channels: Vec<String> = c
         .channels
         .iter()
@@ -105,6 +115,9 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     ctx.numeric_text(Numeric::RplWhoisServer, &[&cnick, &name], &desc);
     if oper {
         ctx.numeric(Numeric::RplWhoisOperator, &[&cnick]);
+    }
+    if bot {
+        ctx.numeric(Numeric::RplWhoisBot, &[&cnick]);
     }
     if let Some(account) = account {
         ctx.numeric(Numeric::RplWhoisAccount, &[&cnick, &account]);

@@ -204,7 +204,7 @@ pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
         &format!("Your host is {}, running version {}", info.name, info.version),
     );
     ctx.numeric_text(Numeric::RplCreated, &[], &format!("This server was created {}", info.created));
-    ctx.numeric(Numeric::RplMyInfo, &[&info.name, &info.version, "iow", "beIiklmnostv", "beIklov"]);
+    ctx.numeric(Numeric::RplMyInfo, &[&info.name, &info.version, "Biow", "beIiklmnostv", "beIklov"]);
     for line in &info.isupport {
         let args: Vec<&str> = line.iter().map(String::as_str).collect();
         ctx.numeric(Numeric::RplISupport, &args);

@@ -33,9 +33,11 @@ impl Traffic {
 /// Identifies a connection for its whole life; never reused.
 pub type ClientId = u64;
 
-/// User modes (`i`, `o`, `w`).
+/// User modes (`B`, `i`, `o`, `w`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UserModes {
+    /// IRCv3 bot mode: marks the client as a bot.
+    pub bot: bool,
     pub invisible: bool,
     pub oper: bool,
     pub wallops: bool,
@@ -45,6 +47,9 @@ impl UserModes {
     /// The mode string, e.g. `+iw`.
     pub fn to_mode_string(self) -> String {
         let mut s = String::from("+");
+        if self.bot {
+            s.push('B');
+        }
         if self.invisible {
             s.push('i');
         }

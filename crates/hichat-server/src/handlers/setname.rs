@@ -1,0 +1,35 @@
+//! IRCv3 setname: `SETNAME :new real name`.
+
+use super::Ctx;
+use crate::caps::Cap;
+use crate::reply::{HandlerError, HandlerResult};
+use crate::state::Relay;
+use hichat_proto::Message;
+
+/// The longest real name (ISUPPORT NAMELEN), in bytes.
+pub const NAMELEN: usize = 200;
+
+/// Changes the real name; the client and its peers with the setname
+/// capability see `:nick!user@host SETNAME :name`.
+pub fn setname(ctx: &mut Ctx<'_>, realname: &str) -> HandlerResult {
+    if realname.len() > NAMELEN || realname.chars().any(char::is_control) {
+        return Err(HandlerError::Fail {
+            command: "SETNAME".into(),
+            code: "INVALID_REALNAME",
+            context: Vec::new(),
+            text: format!("Real name must be at most {NAMELEN} bytes without control characters"),
+        });
+    }
+    ctx.me_mut().realname = realname.to_owned();
+    let msg = Message::new("SETNAME", [realname]).with_source(ctx.me().prefix.clone());
+    let mut relay = Relay::stamped(msg);
+    let id = ctx.id;
+    let mut to: Vec<_> = ctx.state.peers(id).into_iter().collect();
+    to.push(id);
+    for peer in to {
+        if ctx.state.client(peer).is_some_and(|c| c.caps.has(Cap::Setname)) {
+            ctx.state.relay_to(peer, &mut relay);
+        }
+    }
+    Ok(())
+}
