@@ -84,6 +84,11 @@ pub enum Command {
         targets: Vec<String>,
     },
     Away(Option<String>),
+    /// MONITOR `+`/`-` targets, `C`, `L` or `S`.
+    Monitor {
+        sub: String,
+        targets: Vec<String>,
+    },
     /// IRCv3 setname: change the real name.
     Setname(String),
     Who {
@@ -250,6 +255,13 @@ impl Command {
                 _ => return Err(CommandError::NoRecipient(verb)),
             },
             "AWAY" => Command::Away(opt(0)),
+            "MONITOR" => {
+                need(1)?;
+                Command::Monitor {
+                    sub: p[0].to_ascii_uppercase(),
+                    targets: p.get(1).map(|t| list(t)).unwrap_or_default(),
+                }
+            }
             "SETNAME" => {
                 need(1)?;
                 Command::Setname(p[0].clone())
@@ -322,6 +334,7 @@ impl Command {
             Command::Tagmsg { .. } => "TAGMSG",
             Command::Away(_) => "AWAY",
             Command::Setname(_) => "SETNAME",
+            Command::Monitor { .. } => "MONITOR",
             Command::Who { .. } => "WHO",
             Command::Whois { .. } => "WHOIS",
             Command::Whowas { .. } => "WHOWAS",

@@ -20,6 +20,7 @@ pub enum Cap {
     InviteNotify,
     NoImplicitNames,
     PreAway,
+    ExtendedMonitor,
 }
 
 impl Cap {
@@ -32,6 +33,7 @@ impl Cap {
         Cap::Batch,
         Cap::EchoMessage,
         Cap::ExtendedJoin,
+        Cap::ExtendedMonitor,
         Cap::LabeledResponse,
         Cap::InviteNotify,
         Cap::MessageTags,
@@ -63,6 +65,7 @@ impl Cap {
             Cap::InviteNotify => "invite-notify",
             Cap::NoImplicitNames => "draft/no-implicit-names",
             Cap::PreAway => "draft/pre-away",
+            Cap::ExtendedMonitor => "extended-monitor",
         }
     }
 

@@ -29,6 +29,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
         format!("MAXLIST=beI:{}", l.list_entries),
         format!("MAXTARGETS={t}"),
         format!("MODES={MODES_PER_COMMAND}"),
+        format!("MONITOR={}", crate::handlers::MONITOR_LIMIT),
         format!("NAMELEN={}", crate::handlers::NAMELEN),
         format!("NETWORK={}", config.server.network),
         format!("NICKLEN={}", l.nick_length),

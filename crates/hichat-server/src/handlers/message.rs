@@ -144,5 +144,9 @@ pub fn away(ctx: &mut Ctx<'_>, text: Option<String>) -> HandlerResult {
             ctx.state.send_bytes(peer, bytes.clone());
         }
     }
+    // extended-monitor: watchers hear it as if they shared a channel.
+    for watcher in ctx.state.monitor_extended(ctx.id, Cap::AwayNotify) {
+        ctx.state.send_bytes(watcher, bytes.clone());
+    }
     Ok(())
 }

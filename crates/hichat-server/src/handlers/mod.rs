@@ -10,6 +10,7 @@ mod info;
 mod invite_notify;
 mod message;
 mod mode;
+mod monitor;
 mod oper;
 mod query;
 mod registration;
@@ -22,6 +23,7 @@ use crate::state::client::{Client, ClientId};
 use crate::state::State;
 use hichat_proto::{Command, Message, Numeric};
 
+pub use monitor::MONITOR_LIMIT;
 pub use oper::verify_password as verify_oper_password;
 pub use setname::NAMELEN;
 
@@ -167,6 +169,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Tagmsg { targets } => message::tagmsg(ctx, &targets, &msg.tags),
         Command::Away(text) => message::away(ctx, text),
         Command::Setname(realname) => setname::setname(ctx, &realname),
+        Command::Monitor { sub, targets } => monitor::monitor(ctx, &sub, &targets),
         Command::Who { mask, fields } => query::who(ctx, &mask, fields.as_deref()),
         Command::Whois { nick } => query::whois(ctx, &nick),
         Command::Whowas { nick, count } => query::whowas(ctx, &nick, count),

@@ -126,8 +126,11 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
         let msg = Message::new("NICK", [wanted.as_str()]).with_source(ctx.me().prefix.clone());
         ctx.state.send_to_peers(id, &msg, true);
         let me = ctx.me_mut();
-        me.nick = wanted;
+        let old_nick = std::mem::replace(&mut me.nick, wanted);
         me.update_prefix();
+        let (nick, prefix) = (me.nick.clone(), me.prefix.clone());
+        ctx.state.monitor_signal(&old_nick, None, &server);
+        ctx.state.monitor_signal(&nick, Some(&prefix), &server);
     } else {
         ctx.me_mut().nick = wanted;
         welcome_if_ready(ctx);
@@ -194,6 +197,7 @@ pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
     let local = ctx.state.user_counts().0;
     ctx.state.counters.max_local = ctx.state.counters.max_local.max(local);
     tracing::debug!(id = ctx.id, nick = %nick, host = %ctx.me().host, "registered");
+    ctx.state.monitor_signal(&nick, Some(&prefix), &ctx.info.name);
 
     let info = ctx.info;
     let network = &info.config.server.network;

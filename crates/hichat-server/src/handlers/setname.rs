@@ -26,6 +26,8 @@ pub fn setname(ctx: &mut Ctx<'_>, realname: &str) -> HandlerResult {
     let id = ctx.id;
     let mut to: Vec<_> = ctx.state.peers(id).into_iter().collect();
     to.push(id);
+    // extended-monitor: watchers hear it as if they shared a channel.
+    to.extend(ctx.state.monitor_extended(id, Cap::Setname));
     for peer in to {
         if ctx.state.client(peer).is_some_and(|c| c.caps.has(Cap::Setname)) {
             ctx.state.relay_to(peer, &mut relay);

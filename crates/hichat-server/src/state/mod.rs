@@ -10,6 +10,7 @@
 pub mod channel;
 pub mod client;
 mod fanout;
+pub mod monitor;
 mod whowas;
 
 use crate::outbox::Push;
@@ -61,6 +62,8 @@ pub struct State {
     /// Account bookkeeping that is not stored (failed-login counts).
     pub accounts: crate::accounts::Runtime,
     next_id: ClientId,
+    /// Every client's MONITOR list.
+    pub monitors: monitor::Monitors,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,
     /// While a labeled command runs: its client, and the lines it has been
@@ -238,7 +241,9 @@ impl State {
         }
         if client.registered {
             self.whowas.remember(&client, server_name);
+            self.monitor_signal(&client.nick, None, server_name);
         }
+        self.monitors.clear(id);
         let error = Message::new("ERROR", [format!("Closing Link: {} ({})", client.host, reason)]);
         client.outbox.close(reason, Some(error.to_bytes()));
     }
