@@ -9,6 +9,7 @@
 //! bound with [`Listener::bind`].
 
 pub mod accounts;
+pub mod bans;
 mod batch;
 pub mod caps;
 mod client_tags;

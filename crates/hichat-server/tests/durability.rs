@@ -4,6 +4,7 @@
 mod common;
 
 use common::{test_config, TestServer};
+use hichat_server::config::Operator;
 use hichat_server::Server;
 use std::path::{Path, PathBuf};
 
@@ -15,9 +16,22 @@ fn data_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// An argon2id hash with cheap parameters, for the operator block.
+fn hash(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let params = Params::new(1024, 1, 1, None).unwrap();
+    let salt = SaltString::encode_b64(b"durability-salt").unwrap();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
+
 async fn start(dir: &Path) -> TestServer {
     let mut config = test_config();
     config.server.data_dir = dir.to_owned();
+    config.operators = vec![Operator { name: "root".into(), password_hash: hash("operpass"), hosts: Vec::new() }];
     TestServer::from_server(Server::open(config).expect("open the store")).await
 }
 
@@ -96,6 +110,53 @@ async fn registered_channel_keeps_topic_modes_lists_and_access() {
     carl.send("CS OP #keep carl").await;
     let (m, _) = carl.expect_with("NOTICE", |_| true).await;
     assert!(m.params[1].contains("do not have access"), "{m:?}");
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn kline_survives_a_restart() {
+    let dir = data_dir("kline");
+    let server = start(&dir).await;
+    let mut oper = server.client("op").await;
+    oper.send("OPER root operpass").await;
+    oper.expect("381").await;
+    let mut victim = server.connect().await;
+    victim.send("NICK spammer").await;
+    victim.send("USER baduser 0 * :x").await;
+    victim.expect("001").await;
+    oper.send("KLINE baduser@* :no spam").await;
+    let (n, _) = oper.expect_with("NOTICE", |m| m.params[1].starts_with("Added KLINE")).await;
+    assert!(n.params[1].contains("for good"), "{n:?}");
+    let closed = victim.read_to_close().await;
+    assert!(closed.iter().any(|l| l.contains("K-lined: no spam")), "{closed:?}");
+    oper.send("KLINE 60 temp@* :an hour").await;
+    oper.expect_with("NOTICE", |m| m.params[1].starts_with("Added KLINE for temp@* until")).await;
+    // Not an operator: refused.
+    let mut user = server.client("user").await;
+    user.send("KLINE x@y :nope").await;
+    user.expect("481").await;
+    server.stop().await;
+
+    let server = start(&dir).await;
+    let mut again = server.connect().await;
+    again.send("NICK spammer2").await;
+    again.send("USER baduser 0 * :x").await;
+    let refused = again.expect("465").await;
+    assert!(refused.params[1].contains("no spam"), "{refused:?}");
+    let mut temp = server.connect().await;
+    temp.send("NICK t").await;
+    temp.send("USER temp 0 * :x").await;
+    temp.expect("465").await;
+    let mut oper = server.client("op").await;
+    oper.send("OPER root operpass").await;
+    oper.expect("381").await;
+    oper.send("UNKLINE baduser@*").await;
+    oper.expect_with("NOTICE", |m| m.params[1].starts_with("Removed KLINE")).await;
+    let mut fine = server.connect().await;
+    fine.send("NICK spammer3").await;
+    fine.send("USER baduser 0 * :x").await;
+    fine.expect("001").await;
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -116,7 +116,9 @@ pub struct Session {
 /// synchronous dispatcher).
 pub fn is_async_command(msg: &Message) -> bool {
     let verb = msg.command.to_ascii_uppercase();
-    matches!(verb.as_str(), "AUTHENTICATE" | "REGISTER" | "VERIFY") || services::is_service_command(msg)
+    matches!(verb.as_str(), "AUTHENTICATE" | "REGISTER" | "VERIFY")
+        || crate::bans::is_ban_command(&verb)
+        || services::is_service_command(msg)
 }
 
 /// Runs an account or services command for client `id`.
@@ -130,6 +132,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
                 fail(ctx, "VERIFY", "INVALID_CODE", &[msg.param(0)], "Account verification is not enabled");
             });
         }
+        v if crate::bans::is_ban_command(v) => crate::bans::handle(server, id, &msg).await,
         _ => services::handle(server, id, session, &msg).await,
     }
 }

@@ -186,6 +186,9 @@ pub fn welcome_if_ready(ctx: &mut Ctx<'_>) {
         ctx.state.remove_client(ctx.id, "Bad password", &server);
         return;
     }
+    if crate::bans::refuse_if_banned(ctx) {
+        return;
+    }
     let before = ctx.state.counted(ctx.id);
     let me = ctx.me_mut();
     me.registered = true;

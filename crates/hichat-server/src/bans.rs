@@ -1,0 +1,206 @@
+//! Lasting server bans: `KLINE [minutes] <user@host> [:reason]`,
+//! `UNKLINE <user@host>`, `DLINE [minutes] <ip or network> [:reason]`,
+//! `UNDLINE <ip or network>` (operators only). Bans are stored, so they
+//! outlive a restart; a duration of 0 or none means no end.
+//!
+//! A ban is checked when a client completes registration, and users it
+//! matches are disconnected when it is added. The reply to the operator is
+//! sent after the store has committed.
+
+use crate::accounts::with_ctx;
+use crate::clock;
+use crate::handlers::Ctx;
+use crate::server::Server;
+use crate::state::client::ClientId;
+use crate::store::{BanKind, BanRecord, Change, StoreError};
+use hichat_proto::{casemap, Message, Numeric};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Whether this is a ban command, handled by [`handle`].
+pub fn is_ban_command(verb: &str) -> bool {
+    matches!(verb, "KLINE" | "UNKLINE" | "DLINE" | "UNDLINE")
+}
+
+fn dline_matches(mask: &str, ip: Option<IpAddr>) -> bool {
+    let Some(ip) = ip else { return false };
+    match mask.parse::<IpNet>() {
+        Ok(net) => net.contains(&ip),
+        Err(_) => mask.parse::<IpAddr>().is_ok_and(|m| m == ip),
+    }
+}
+
+/// Whether a ban applies to a client with this `user@host` and address.
+pub fn matches(ban: &BanRecord, userhost: &str, ip: Option<IpAddr>) -> bool {
+    match ban.kind {
+        BanKind::Kline => casemap::wildcard_match(&ban.mask, userhost),
+        BanKind::Dline => dline_matches(&ban.mask, ip),
+    }
+}
+
+/// The ban in force on client `ctx.id`, if any.
+pub fn ban_on(ctx: &Ctx<'_>) -> Option<BanRecord> {
+    let me = ctx.me();
+    let now = clock::unix_now();
+    let userhost = me.userhost();
+    ctx.state.records.bans.iter().find(|b| !b.expired(now) && matches(b, &userhost, me.ip)).cloned()
+}
+
+/// At registration: refuses a banned client. Returns true when it was.
+pub fn refuse_if_banned(ctx: &mut Ctx<'_>) -> bool {
+    let Some(ban) = ban_on(ctx) else { return false };
+    let kind = if ban.kind == BanKind::Kline { "K-lined" } else { "D-lined" };
+    let reason = format!("{kind}: {}", ban.reason);
+    ctx.numeric_text(Numeric::ErrYoureBannedCreep, &[], &format!("You are banned from this server: {}", ban.reason));
+    tracing::info!(id = ctx.id, mask = %ban.mask, "banned client refused");
+    let server = ctx.info.name.clone();
+    ctx.state.remove_client(ctx.id, &reason, &server);
+    true
+}
+
+fn notice(ctx: &mut Ctx<'_>, text: &str) {
+    let nick = ctx.me().nick.clone();
+    let msg = ctx.server_message("NOTICE", [nick.as_str(), text]);
+    ctx.send(&msg);
+}
+
+/// `[minutes] mask [reason]` into (expiry, mask, reason).
+fn parse_add(params: &[String], now: u64) -> Option<(Option<u64>, String, String)> {
+    let mut rest = params;
+    let mut expires = None;
+    if let Some(first) = rest.first() {
+        if let Ok(minutes) = first.parse::<u64>() {
+            expires = (minutes > 0).then(|| now + minutes * 60);
+            rest = &rest[1..];
+        }
+    }
+    let mask = rest.first()?.clone();
+    let reason = rest.get(1).cloned().filter(|r| !r.is_empty()).unwrap_or_else(|| "No reason".into());
+    Some((expires, mask, reason))
+}
+
+pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
+    let verb = msg.verb();
+    let kind = if verb.ends_with("KLINE") { BanKind::Kline } else { BanKind::Dline };
+    let adding = !verb.starts_with("UN");
+    let name = if kind == BanKind::Kline { "KLINE" } else { "DLINE" };
+    let prepared = with_ctx(server, id, |ctx| -> Result<(crate::store::Pending, String), ()> {
+        if !ctx.me().registered {
+            ctx.numeric(Numeric::ErrNotRegistered, &[]);
+            return Err(());
+        }
+        if !ctx.me().modes.oper {
+            ctx.numeric(Numeric::ErrNoPrivileges, &[]);
+            return Err(());
+        }
+        let now = clock::unix_now();
+        let change = if adding {
+            let Some((expires_at, mask, reason)) = parse_add(&msg.params, now) else {
+                ctx.numeric(Numeric::ErrNeedMoreParams, &[verb.as_str()]);
+                return Err(());
+            };
+            let valid = match kind {
+                BanKind::Kline => mask.contains('@') && !mask.contains(' '),
+                BanKind::Dline => mask.parse::<IpNet>().is_ok() || mask.parse::<IpAddr>().is_ok(),
+            };
+            if !valid {
+                notice(ctx, &format!("{verb}: bad mask {mask}"));
+                return Err(());
+            }
+            let ban = BanRecord { kind, mask, reason, setter: ctx.me().nick.clone(), set_at: now, expires_at };
+            let bans = &mut ctx.state.records.bans;
+            bans.retain(|b| !(b.kind == kind && b.mask == ban.mask));
+            bans.push(ban.clone());
+            Change::PutBan(ban)
+        } else {
+            let Some(mask) = msg.params.first().cloned() else {
+                ctx.numeric(Numeric::ErrNeedMoreParams, &[verb.as_str()]);
+                return Err(());
+            };
+            ctx.state.records.bans.retain(|b| !(b.kind == kind && b.mask == mask));
+            Change::RemoveBan { kind, mask }
+        };
+        let what = match &change {
+            Change::PutBan(b) => {
+                let until = b.expires_at.map_or("for good".to_owned(), |t| format!("until {}", clock::format_utc(t)));
+                format!("Added {name} for {} {until}: {}", b.mask, b.reason)
+            }
+            Change::RemoveBan { mask, .. } => format!("Removed {name} for {mask}"),
+            _ => String::new(),
+        };
+        tracing::info!(by = %ctx.me().nick, "{what}");
+        Ok((server.store.submit(change), what))
+    });
+    let Some(Ok((pending, what))) = prepared else { return };
+    match pending.done().await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => {
+            with_ctx(server, id, |ctx| notice(ctx, &format!("{verb}: no such ban")));
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a ban");
+            with_ctx(server, id, |ctx| notice(ctx, &format!("{verb}: could not be saved")));
+            return;
+        }
+    }
+    with_ctx(server, id, |ctx| {
+        notice(ctx, &what);
+        if adding {
+            disconnect_matching(ctx);
+        }
+    });
+}
+
+/// Disconnects every registered user a ban now matches (not the operator).
+fn disconnect_matching(ctx: &mut Ctx<'_>) {
+    let now = clock::unix_now();
+    let me = ctx.id;
+    let victims: Vec<(ClientId, String)> = ctx
+        .state
+        .clients
+        .values()
+        .filter(|c| c.registered && c.id != me)
+        .filter_map(|c| {
+            let userhost = c.userhost();
+            let ban = ctx.state.records.bans.iter().find(|b| !b.expired(now) && matches(b, &userhost, c.ip))?;
+            let kind = if ban.kind == BanKind::Kline { "K-lined" } else { "D-lined" };
+            Some((c.id, format!("{kind}: {}", ban.reason)))
+        })
+        .collect();
+    let server = ctx.info.name.clone();
+    for (id, reason) in victims {
+        ctx.state.remove_client(id, &reason, &server);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        let ban = |kind, mask: &str| BanRecord {
+            kind,
+            mask: mask.into(),
+            reason: String::new(),
+            setter: String::new(),
+            set_at: 0,
+            expires_at: Some(10),
+        };
+        let ip: IpAddr = "10.1.2.3".parse().unwrap();
+        assert!(matches(&ban(BanKind::Kline, "*@10.1.*"), "bob@10.1.2.3", Some(ip)));
+        assert!(!matches(&ban(BanKind::Kline, "eve@*"), "bob@10.1.2.3", Some(ip)));
+        assert!(matches(&ban(BanKind::Dline, "10.1.0.0/16"), "x@y", Some(ip)));
+        assert!(matches(&ban(BanKind::Dline, "10.1.2.3"), "x@y", Some(ip)));
+        assert!(!matches(&ban(BanKind::Dline, "10.2.0.0/16"), "x@y", Some(ip)));
+        assert!(!matches(&ban(BanKind::Dline, "10.1.2.3"), "x@localhost", None));
+        assert!(ban(BanKind::Kline, "a@b").expired(10));
+        assert_eq!(
+            parse_add(&["5".into(), "*@h".into(), "r".into()], 100),
+            Some((Some(400), "*@h".into(), "r".into()))
+        );
+        assert_eq!(parse_add(&["*@h".into()], 100), Some((None, "*@h".into(), "No reason".into())));
+    }
+}
