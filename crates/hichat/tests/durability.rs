@@ -1,0 +1,244 @@
+//! The real binary and its store: a `kill -9` in the middle of a burst of
+//! registrations and channel registrations loses nothing a client was told
+//! succeeded, and leaves an intact database; and no password, hash or SASL
+//! payload ever reaches the log, even at trace level.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hichat");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hichat-durable-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts `hichat serve` on `port` with flood control off and no web
+/// listener; stderr goes to `log` when given.
+fn serve(dir: &Path, port: u16, log: Option<&Path>) -> Child {
+    let config = dir.join("test.toml");
+    std::fs::write(&config, "[flood]\nenabled = false\n[limits]\nconnections_per_ip = 1000\n[web]\nlisten = \"\"\n")
+        .unwrap();
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+        None => Stdio::null(),
+    };
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("RUST_LOG", if log.is_some() { "trace" } else { "warn" })
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    fn connect(port: u16) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        Ok(Client { reader: BufReader::new(stream.try_clone()?), writer: stream })
+    }
+
+    fn register(port: u16, nick: &str) -> std::io::Result<Client> {
+        let mut c = Client::connect(port)?;
+        c.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}"))?;
+        c.wait_for(" 001 ")?;
+        Ok(c)
+    }
+
+    fn send(&mut self, line: &str) -> std::io::Result<()> {
+        self.writer.write_all(format!("{line}\r\n").as_bytes())
+    }
+
+    /// The next line containing `needle`; an error if the connection ends.
+    fn wait_for(&mut self, needle: &str) -> std::io::Result<String> {
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            if line.contains(needle) {
+                return Ok(line);
+            }
+        }
+    }
+}
+
+/// What one burst worker was told succeeded.
+#[derive(Default)]
+struct Acked {
+    accounts: Vec<String>,
+    channels: Vec<String>,
+}
+
+/// Registers accounts and channels in a loop until the server dies;
+/// returns what was acknowledged.
+fn burst(port: u16, worker: usize, stop: Arc<AtomicBool>) -> Acked {
+    let mut acked = Acked::default();
+    for i in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let nick = format!("w{worker}n{i}");
+        let result = (|| -> std::io::Result<()> {
+            let mut c = Client::register(port, &nick)?;
+            c.send(&format!("PRIVMSG NickServ :REGISTER pass-{nick}"))?;
+            c.wait_for("registered; you are now logged in")?;
+            acked.accounts.push(nick.clone());
+            let chan = format!("#c{worker}x{i}");
+            c.send(&format!("JOIN {chan}"))?;
+            c.wait_for(" 366 ")?;
+            c.send(&format!("TOPIC {chan} :topic of {chan}"))?;
+            c.send(&format!("PRIVMSG ChanServ :REGISTER {chan}"))?;
+            c.wait_for("is now registered to you")?;
+            acked.channels.push(chan);
+            let _ = c.send("QUIT");
+            Ok(())
+        })();
+        if result.is_err() {
+            break; // The server is gone.
+        }
+    }
+    acked
+}
+
+#[test]
+fn kill_9_mid_burst_loses_nothing_acknowledged() {
+    let dir = temp_dir("kill9");
+    let port = free_port();
+    let mut server = serve(&dir, port, None);
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..6)
+        .map(|w| {
+            let stop = stop.clone();
+            std::thread::spawn(move || burst(port, w, stop))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(2500));
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let acked: Vec<Acked> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    let accounts: Vec<&String> = acked.iter().flat_map(|a| &a.accounts).collect();
+    let channels: Vec<&String> = acked.iter().flat_map(|a| &a.channels).collect();
+    assert!(accounts.len() >= 6, "the burst acknowledged too little to test: {}", accounts.len());
+    eprintln!("acknowledged before kill -9: {} accounts, {} channels", accounts.len(), channels.len());
+
+    // Restart on the same directory: it opens, and logins work.
+    let port = free_port();
+    let mut server = serve(&dir, port, None);
+    let mut c = Client::register(port, "checker").unwrap();
+    c.send(&format!("PRIVMSG NickServ :IDENTIFY {} pass-{}", accounts[0], accounts[0])).unwrap();
+    c.wait_for("You are now identified").unwrap();
+    sigterm(&mut server);
+
+    // Every acknowledged change is in the file, and the file is intact.
+    let db = rusqlite::Connection::open(dir.join("data").join("hichat.db")).unwrap();
+    let ok: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+    for name in &accounts {
+        let n: i64 =
+            db.query_row("SELECT count(*) FROM accounts WHERE name = ?1", [name.as_str()], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "acknowledged account {name} is missing");
+    }
+    for chan in &channels {
+        let founder: String =
+            db.query_row("SELECT founder FROM channels WHERE name = ?1", [chan.as_str()], |r| r.get(0)).unwrap();
+        let (w, i) = chan[2..].split_once('x').unwrap();
+        assert_eq!(founder, format!("w{w}n{i}"), "acknowledged channel {chan}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stops the server with SIGTERM (through the `kill` command: the crate
+/// forbids unsafe code) and waits for it.
+fn sigterm(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("server did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (*x as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { T[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+#[test]
+fn no_secret_reaches_the_log_at_trace_level() {
+    let dir = temp_dir("logs");
+    let log = dir.join("stderr.log");
+    let port = free_port();
+    let mut server = serve(&dir, port, Some(&log));
+    let password = "Zq9-first-SECRET";
+    let second = "Zq9-second-SECRET";
+    let plain = b64(format!("logan\0logan\0{second}").as_bytes());
+
+    let mut a = Client::register(port, "logan").unwrap();
+    a.send(&format!("PRIVMSG NickServ :REGISTER {password}")).unwrap();
+    a.wait_for("registered").unwrap();
+    a.send(&format!("NS SET PASSWORD {second}")).unwrap();
+    a.wait_for("Password changed").unwrap();
+    a.send(&format!("REGISTER other x@example.org {password}")).unwrap();
+    a.wait_for("FAIL REGISTER").unwrap();
+
+    let mut b = Client::connect(port).unwrap();
+    b.send("CAP LS 302\r\nCAP REQ sasl\r\nNICK logan2\r\nUSER l 0 * :l\r\nAUTHENTICATE PLAIN").unwrap();
+    b.wait_for("AUTHENTICATE +").unwrap();
+    b.send(&format!("AUTHENTICATE {plain}")).unwrap();
+    b.wait_for(" 903 ").unwrap();
+    b.send("CAP END").unwrap();
+    b.wait_for(" 001 ").unwrap();
+    let mut c = Client::register(port, "logan3").unwrap();
+    c.send(&format!("PRIVMSG NickServ :IDENTIFY logan {password}")).unwrap();
+    c.wait_for("Invalid").unwrap();
+    c.send(&format!("PRIVMSG NickServ :IDENTIFY logan {second}")).unwrap();
+    c.wait_for("identified").unwrap();
+    sigterm(&mut server);
+
+    let mut text = String::new();
+    std::fs::File::open(&log).unwrap().read_to_string(&mut text).unwrap();
+    assert!(text.contains("logged in"), "the log has the events: {text}");
+    for secret in [password, second, plain.as_str(), "$argon2", "IDENTIFY", "AUTHENTICATE"] {
+        assert!(!text.contains(secret), "{secret:?} is in the log:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
