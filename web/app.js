@@ -7,7 +7,7 @@ import { renderBuffers, renderEntry, renderNicks } from "./view.js";
 const $ = (id) => document.getElementById(id);
 const DEFAULT_CHANNEL = "#hello";
 const NICK_KEY = "hichat.nick";
-const WANTED_CAPS = ["echo-message", "multi-prefix", "away-notify"];
+const WANTED_CAPS = ["echo-message", "multi-prefix", "away-notify", "server-time"];
 
 const HELP = [
   "/join #channel — join a channel",
@@ -29,6 +29,7 @@ let wantedNick = "";
 // Kept in memory only, to log in again after a reconnect.
 let password = "";
 let echo = false;
+let offeredCaps = [];
 const sent = [];
 let sentPos = 0;
 
@@ -70,6 +71,7 @@ function start(nick) {
 
 function onOpen() {
   echo = false;
+  offeredCaps = [];
   conn.send(format("CAP", "LS", "302"));
   conn.send(format("NICK", wantedNick));
   conn.send(format("USER", wantedNick, "0", "*", wantedNick));
@@ -82,8 +84,13 @@ function onLine(msg) {
       conn.send(format("PONG", ...p));
       return;
     case "CAP":
-      if (p[1] === "LS" && p[2] !== "*") {
-        const offered = (p[p.length - 1] ?? "").split(" ").map((c) => c.split("=")[0]);
+      if (p[1] === "LS") {
+        // A 302 server may list its capabilities over several lines, all but
+        // the last marked with "*".
+        offeredCaps.push(...(p[p.length - 1] ?? "").split(" ").map((c) => c.split("=")[0]));
+        if (p[2] === "*") return;
+        const offered = offeredCaps;
+        offeredCaps = [];
         const want = WANTED_CAPS.filter((c) => offered.includes(c));
         if (password && offered.includes("sasl")) want.push("sasl");
         else if (password) model.info("This server does not offer SASL: logging in without the password.", "error");
