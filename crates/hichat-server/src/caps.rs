@@ -21,6 +21,8 @@ pub enum Cap {
     NoImplicitNames,
     PreAway,
     ExtendedMonitor,
+    Chghost,
+    StandardReplies,
 }
 
 impl Cap {
@@ -29,6 +31,7 @@ impl Cap {
         Cap::AccountNotify,
         Cap::AwayNotify,
         Cap::CapNotify,
+        Cap::Chghost,
         Cap::AccountRegistration,
         Cap::Batch,
         Cap::EchoMessage,
@@ -41,6 +44,7 @@ impl Cap {
         Cap::Sasl,
         Cap::ServerTime,
         Cap::Setname,
+        Cap::StandardReplies,
         Cap::UserhostInNames,
         Cap::NoImplicitNames,
         Cap::PreAway,
@@ -66,6 +70,8 @@ impl Cap {
             Cap::NoImplicitNames => "draft/no-implicit-names",
             Cap::PreAway => "draft/pre-away",
             Cap::ExtendedMonitor => "extended-monitor",
+            Cap::Chghost => "chghost",
+            Cap::StandardReplies => "standard-replies",
         }
     }
 

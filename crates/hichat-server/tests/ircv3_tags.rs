@@ -24,7 +24,21 @@ async fn cap_ls_with_and_without_302() {
     let ls = old.expect("CAP").await;
     assert_eq!(params(&ls)[..2], ["*", "LS"]);
     let list = params(&ls)[2];
-    for cap in ["message-tags", "server-time", "batch", "labeled-response", "echo-message", "sasl"] {
+    for cap in [
+        "message-tags",
+        "server-time",
+        "batch",
+        "labeled-response",
+        "echo-message",
+        "sasl",
+        "chghost",
+        "setname",
+        "invite-notify",
+        "standard-replies",
+        "extended-monitor",
+        "draft/no-implicit-names",
+        "draft/pre-away",
+    ] {
         assert!(list.split(' ').any(|c| c == cap), "{cap} missing from {list}");
     }
     // No values for pre-302 clients.

@@ -8,6 +8,7 @@
 //! so removal never happens in the middle of a fan-out.
 
 pub mod channel;
+mod chghost;
 pub mod client;
 mod fanout;
 pub mod monitor;
