@@ -36,7 +36,7 @@ async fn register_command_before_and_after_connecting() {
 async fn account_notify_and_extended_join() {
     let server = TestServer::start().await;
     let mut watcher = server.connect().await;
-    watcher.register_with_caps("wat", "account-notify extended-join").await;
+    watcher.register_with_caps("wat", "account-notify extended-join server-time").await;
     watcher.join("#room").await;
     let mut plain = server.client("pla").await;
     plain.join("#room").await;
@@ -46,6 +46,7 @@ async fn account_notify_and_extended_join() {
     joe.join("#room").await;
     let ext = watcher.expect("JOIN").await;
     assert_eq!(params(&ext), ["#room", "*", "joe test"]);
+    assert!(ext.tag("time").is_some(), "server-time still applies: {ext:?}");
     let pj = plain.expect("JOIN").await;
     assert_eq!(params(&pj), ["#room"]);
 

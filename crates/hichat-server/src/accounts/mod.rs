@@ -203,21 +203,18 @@ fn notify_account(ctx: &mut Ctx<'_>, account: &str) {
 
 /// Sends client `ctx.id`'s JOIN to a channel's members: with account and
 /// real name to those with extended-join, plain to the others. Each form
-/// is encoded once.
+/// is encoded once per capability variant (server-time and the like).
 pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) {
     use crate::caps::Cap;
+    use crate::state::Relay;
     let me = ctx.me();
-    let plain = Message::new("JOIN", [display]).with_source(me.prefix.clone()).to_bytes();
     let account = me.account.clone().unwrap_or_else(|| "*".into());
-    let extended = Message::new("JOIN", [display, account.as_str(), me.realname.as_str()])
-        .with_source(me.prefix.clone())
-        .to_bytes();
-    let Some(chan) = ctx.state.channels.get(chan_key) else { return };
-    let members: Vec<ClientId> = chan.members.keys().copied().collect();
-    for id in members {
-        let ext = ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::ExtendedJoin));
-        ctx.state.send_bytes(id, if ext { extended.clone() } else { plain.clone() });
-    }
+    let mut plain = Relay::stamped(Message::new("JOIN", [display]).with_source(me.prefix.clone()));
+    let mut extended = Relay::stamped(
+        Message::new("JOIN", [display, account.as_str(), me.realname.as_str()]).with_source(me.prefix.clone()),
+    );
+    ctx.state.relay_to_channel(chan_key, &mut extended, |_, m| m.caps.has(Cap::ExtendedJoin));
+    ctx.state.relay_to_channel(chan_key, &mut plain, |_, m| !m.caps.has(Cap::ExtendedJoin));
 }
 
 /// Why a registration was refused.
