@@ -249,13 +249,12 @@ impl Conn {
     /// Moves what the outbox holds into the write buffer (rendered as text
     /// for a plain-text user) and notes when the outbox has closed.
     fn drain_outbox(&mut self) {
-        self.closing = self.outbox.drain_into(&mut self.wbuf);
+        let drained = self.outbox.drain_into(&mut self.wbuf);
+        self.closing = drained.closed;
         if let Some(session) = &self.plain {
             render_plain(session, &self.nick, &mut self.wbuf);
         }
-        // The buffer was empty: all of it is new lines.
-        let lines = self.wbuf.iter().filter(|b| **b == b'\n').count();
-        self.server.metrics.lines_out.inc_by(lines as u64);
+        self.server.metrics.lines_out.inc_by(drained.lines);
         if self.closing.is_some() {
             self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
         }
