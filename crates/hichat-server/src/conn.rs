@@ -249,12 +249,13 @@ impl Conn {
     /// Moves what the outbox holds into the write buffer (rendered as text
     /// for a plain-text user) and notes when the outbox has closed.
     fn drain_outbox(&mut self) {
-        let drained = self.outbox.drain_into(&mut self.wbuf);
-        self.closing = drained.closed;
+        self.closing = self.outbox.drain_into(&mut self.wbuf);
         if let Some(session) = &self.plain {
             render_plain(session, &self.nick, &mut self.wbuf);
         }
-        self.server.metrics.lines_out.inc_by(drained.lines);
+        // The buffer was empty: all of it is new lines.
+        let lines = self.wbuf.iter().filter(|b| **b == b'\n').count();
+        self.server.metrics.lines_out.inc_by(lines as u64);
         if self.closing.is_some() {
             self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
         }

@@ -118,7 +118,7 @@ impl Console {
     pub async fn output(&self) -> Vec<String> {
         loop {
             let mut buf = BytesMut::new();
-            let closed = self.outbox.drain_into(&mut buf).closed.is_some();
+            let closed = self.outbox.drain_into(&mut buf).is_some();
             let me = self.server.state().client(self.id).map(|c| c.nick.clone()).unwrap_or_default();
             let lines: Vec<String> = buf[..]
                 .split(|b| *b == b'\n')

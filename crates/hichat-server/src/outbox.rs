@@ -30,22 +30,10 @@ pub struct Outbox {
 struct Inner {
     /// Encoded lines, one after another.
     queue: BytesMut,
-    /// Pushes since the last drain: each push is one encoded line.
-    lines: u64,
     /// Why the connection is closing; nothing more is queued once set.
     closed: Option<String>,
     /// Set once the send queue overflowed, for the owner to clean up.
     overflowed: bool,
-}
-
-/// What [`Outbox::drain_into`] moved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drained {
-    /// Why the queue is closed, once it is.
-    pub closed: Option<String>,
-    /// How many lines were moved (counted as they were pushed, so nothing
-    /// scans the bytes again).
-    pub lines: u64,
 }
 
 /// What a push did.
@@ -84,7 +72,6 @@ impl Outbox {
             inner.queue.reserve(line.len().max(4096));
         }
         inner.queue.extend_from_slice(line);
-        inner.lines += 1;
         drop(inner);
         if was_empty {
             self.notify.notify_one();
@@ -102,16 +89,14 @@ impl Outbox {
         inner.closed = Some(reason.to_owned());
         if let Some(last) = last {
             inner.queue.extend_from_slice(&last);
-            inner.lines += 1;
         }
         drop(inner);
         self.notify.notify_one();
     }
 
-    /// Moves everything queued into `out`, saying how many lines that was
-    /// and, once the queue is closed, why (what was queued before closing is
-    /// still moved).
-    pub fn drain_into(&self, out: &mut BytesMut) -> Drained {
+    /// Moves everything queued into `out`. Returns the close reason once the
+    /// queue is closed (what was queued before closing is still moved).
+    pub fn drain_into(&self, out: &mut BytesMut) -> Option<String> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if out.is_empty() {
             // Take the queue's buffer whole; the next push starts a new one.
@@ -120,7 +105,7 @@ impl Outbox {
             out.extend_from_slice(&inner.queue);
             inner.queue.clear();
         }
-        Drained { closed: inner.closed.clone(), lines: std::mem::take(&mut inner.lines) }
+        inner.closed.clone()
     }
 
     /// Whether the queue was closed because it overflowed.
@@ -150,7 +135,7 @@ mod tests {
         assert_eq!(o.push(Bytes::from_static(b"123456")), Push::Overflowed);
         assert_eq!(o.push(Bytes::from_static(b"1")), Push::Closed);
         let mut out = BytesMut::new();
-        assert_eq!(o.drain_into(&mut out).closed.as_deref(), Some("SendQ exceeded"));
+        assert_eq!(o.drain_into(&mut out).as_deref(), Some("SendQ exceeded"));
         assert!(out.is_empty());
         assert!(o.overflowed());
     }
@@ -162,7 +147,7 @@ mod tests {
         o.close("Quit", Some(Bytes::from_static(b"ERROR :bye\r\n")));
         o.push(Bytes::from_static(b"late\r\n"));
         let mut out = BytesMut::new();
-        assert_eq!(o.drain_into(&mut out), Drained { closed: Some("Quit".into()), lines: 2 });
+        assert_eq!(o.drain_into(&mut out).as_deref(), Some("Quit"));
         assert_eq!(&out[..], b"a\r\nERROR :bye\r\n");
     }
 }
