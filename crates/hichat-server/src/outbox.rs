@@ -100,7 +100,9 @@ impl Outbox {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if out.is_empty() {
             // Take the queue's buffer whole; the next push starts a new one.
-            *out = inner.queue.split();
+            // (Not `split()`: that would leave the queue holding a share of
+            // the same allocation, kept alive for as long as the client idles.)
+            *out = std::mem::take(&mut inner.queue);
         } else {
             out.extend_from_slice(&inner.queue);
             inner.queue.clear();
