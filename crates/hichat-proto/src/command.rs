@@ -89,6 +89,12 @@ pub enum Command {
         sub: String,
         targets: Vec<String>,
     },
+    /// draft/message-redaction: `REDACT <target> <msgid> [:reason]`.
+    Redact {
+        target: String,
+        msgid: String,
+        reason: Option<String>,
+    },
     /// IRCv3 setname: change the real name.
     Setname(String),
     Who {
@@ -262,6 +268,10 @@ impl Command {
                     targets: p.get(1).map(|t| list(t)).unwrap_or_default(),
                 }
             }
+            "REDACT" => {
+                need(2)?;
+                Command::Redact { target: p[0].clone(), msgid: p[1].clone(), reason: opt(2) }
+            }
             "SETNAME" => {
                 need(1)?;
                 Command::Setname(p[0].clone())
@@ -334,6 +344,7 @@ impl Command {
             Command::Tagmsg { .. } => "TAGMSG",
             Command::Away(_) => "AWAY",
             Command::Setname(_) => "SETNAME",
+            Command::Redact { .. } => "REDACT",
             Command::Monitor { .. } => "MONITOR",
             Command::Who { .. } => "WHO",
             Command::Whois { .. } => "WHOIS",

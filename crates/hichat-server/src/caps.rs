@@ -23,6 +23,7 @@ pub enum Cap {
     ExtendedMonitor,
     Chghost,
     StandardReplies,
+    MessageRedaction,
 }
 
 impl Cap {
@@ -48,6 +49,7 @@ impl Cap {
         Cap::UserhostInNames,
         Cap::NoImplicitNames,
         Cap::PreAway,
+        Cap::MessageRedaction,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +74,7 @@ impl Cap {
             Cap::ExtendedMonitor => "extended-monitor",
             Cap::Chghost => "chghost",
             Cap::StandardReplies => "standard-replies",
+            Cap::MessageRedaction => "draft/message-redaction",
         }
     }
 

@@ -7,6 +7,7 @@
 use super::Ctx;
 use crate::caps::Cap;
 use crate::reply::{HandlerError, HandlerResult};
+use crate::state::recent::{Recent, Sent};
 use crate::state::Relay;
 use crate::{client_tags, clock, msgid};
 use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
@@ -46,20 +47,28 @@ pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: Option<&
 }
 
 /// The relay of one message: `time`, `msgid`, `bot` when the sender is a
-/// bot (user mode `+B`), and the relayed client tags.
-fn relay(verb: &str, source: &str, bot: bool, target: &str, text: Option<&str>, tags: &[Tag]) -> Relay {
+/// bot (user mode `+B`), and the relayed client tags. Returns the msgid too.
+fn relay(verb: &str, source: &str, bot: bool, target: &str, text: Option<&str>, tags: &[Tag]) -> (Relay, String) {
     let mut params = vec![target];
     params.extend(text);
-    let now = clock::unix_millis();
     let msg = Message::new(verb, params).with_source(source);
-    let mut relay = Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(msgid::new_msgid(now)));
-    if bot {
-        relay = relay.tag(Cap::MessageTags, "bot", None);
-    }
+    let (mut relay, id) = relay_message(msg, bot);
     for t in client_tags::relayed(tags) {
         relay = relay.tag(Cap::MessageTags, t.key, t.value);
     }
-    relay
+    (relay, id)
+}
+
+/// A relay of a user's message stamped with `time`, a new `msgid`, and
+/// `bot` when the sender is a bot. Returns the msgid too.
+pub(super) fn relay_message(msg: Message, bot: bool) -> (Relay, String) {
+    let now = clock::unix_millis();
+    let id = msgid::new_msgid(now);
+    let mut relay = Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(id.clone()));
+    if bot {
+        relay = relay.tag(Cap::MessageTags, "bot", None);
+    }
+    (relay, id)
 }
 
 fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
@@ -90,7 +99,8 @@ fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, t
         Some(s) => format!("{s}{}", chan.name),
         None => chan.name.clone(),
     };
-    let mut relay = relay(verb, &me.prefix, me.modes.bot, &shown_target, text, tags);
+    let (mut relay, msgid) = relay(verb, &me.prefix, me.modes.bot, &shown_target, text, tags);
+    ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::Channel(key.clone()) });
     // TAGMSG reaches only clients that can read tags.
     let tags_only = text.is_none();
     ctx.state.relay_to_channel(&key, &mut relay, |m, member| {
@@ -108,8 +118,9 @@ fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags
     let (target_id, target_nick, away) =
         found.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [target]))?;
     let me = ctx.me();
-    let mut relay = relay(verb, &me.prefix, me.modes.bot, &target_nick, text, tags);
+    let (mut relay, msgid) = relay(verb, &me.prefix, me.modes.bot, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
+    ctx.state.recent.remember(msgid, Recent { sender: ctx.id, to: Sent::User(target_id) });
     let reads_tags = |ctx: &Ctx<'_>, id| ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::MessageTags));
     if text.is_some() || reads_tags(ctx, target_id) {
         ctx.state.relay_to(target_id, &mut relay);

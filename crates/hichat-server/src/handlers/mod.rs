@@ -13,6 +13,7 @@ mod mode;
 mod monitor;
 mod oper;
 mod query;
+mod redact;
 mod registration;
 mod setname;
 mod whox;
@@ -170,6 +171,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Away(text) => message::away(ctx, text),
         Command::Setname(realname) => setname::setname(ctx, &realname),
         Command::Monitor { sub, targets } => monitor::monitor(ctx, &sub, &targets),
+        Command::Redact { target, msgid, reason } => redact::redact(ctx, &target, &msgid, reason.as_deref()),
         Command::Who { mask, fields } => query::who(ctx, &mask, fields.as_deref()),
         Command::Whois { nick } => query::whois(ctx, &nick),
         Command::Whowas { nick, count } => query::whowas(ctx, &nick, count),

@@ -12,6 +12,7 @@ mod chghost;
 pub mod client;
 mod fanout;
 pub mod monitor;
+pub mod recent;
 mod whowas;
 
 use crate::outbox::Push;
@@ -63,6 +64,8 @@ pub struct State {
     /// Account bookkeeping that is not stored (failed-login counts).
     pub accounts: crate::accounts::Runtime,
     next_id: ClientId,
+    /// Recently relayed messages, for REDACT.
+    pub recent: recent::RecentMessages,
     /// Every client's MONITOR list.
     pub monitors: monitor::Monitors,
     /// Clients whose send queue overflowed during the current command.
