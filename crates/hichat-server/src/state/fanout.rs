@@ -71,13 +71,23 @@ impl Relay {
     /// The encoding a client with `caps` receives. Made on first use of
     /// each variant, then shared.
     pub fn bytes_for(&mut self, caps: Caps) -> Bytes {
+        self.encoding(caps).clone()
+    }
+
+    /// Like [`Relay::bytes_for`] but borrowed: fan-out copies the bytes into
+    /// each outbox, so taking a reference count per recipient (an atomic
+    /// on a cache line both cores share) would be wasted.
+    pub fn encoding(&mut self, caps: Caps) -> &Bytes {
         let key = caps.bits() & self.mask;
-        if let Some((_, b)) = self.encodings.iter().find(|(k, _)| *k == key) {
-            return b.clone();
-        }
-        let bytes = self.encode(key);
-        self.encodings.push((key, bytes.clone()));
-        bytes
+        let i = match self.encodings.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let bytes = self.encode(key);
+                self.encodings.push((key, bytes));
+                self.encodings.len() - 1
+            }
+        };
+        &self.encodings[i].1
     }
 
     fn encode(&self, key: u32) -> Bytes {
@@ -116,12 +126,12 @@ impl State {
                 continue;
             }
             relayed += 1;
-            let bytes = relay.bytes_for(member.caps);
+            let bytes = relay.encoding(member.caps);
             if captured == Some(*id) {
                 if let Some((_, lines)) = self.capture.as_mut() {
-                    lines.push(bytes);
+                    lines.push(bytes.clone());
                 }
-            } else if member.outbox.push(&bytes) == Push::Overflowed {
+            } else if member.outbox.push(bytes) == Push::Overflowed {
                 self.dead.push(*id);
             }
         }

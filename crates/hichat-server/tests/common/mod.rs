@@ -37,18 +37,7 @@ impl TestServer {
     }
 
     pub async fn with_config(config: Config) -> TestServer {
-        let listener = Listener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-        let addr = listener.local_addr();
-        let server = Server::new(config);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let s = server.clone();
-        let task = tokio::spawn(async move {
-            s.serve(vec![listener], async {
-                let _ = stopped.await;
-            })
-            .await
-        });
-        TestServer { addr, server, stop: Some(stop), task: Some(task) }
+        Self::from_server(Server::new(config)).await
     }
 
     /// Serves an already built server (e.g. one from `Server::open` on a
