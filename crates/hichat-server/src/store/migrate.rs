@@ -60,6 +60,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         password_hash TEXT NOT NULL,
         hosts TEXT NOT NULL DEFAULT ''
     ) STRICT;",
+    // 4: chat history, and registered channels' own retention.
+    "CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        msgid TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        peer_target TEXT,
+        command TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        account TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '',
+        text TEXT,
+        UNIQUE (msgid, target)
+    ) STRICT;
+    CREATE INDEX messages_by_target ON messages (target, time);
+    CREATE INDEX messages_by_peer_target ON messages (peer_target, time) WHERE peer_target IS NOT NULL;
+    CREATE TABLE channel_history (
+        channel TEXT PRIMARY KEY REFERENCES channels(name) ON DELETE CASCADE,
+        max_messages INTEGER,
+        max_age INTEGER
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
