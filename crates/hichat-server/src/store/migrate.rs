@@ -82,6 +82,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         max_messages INTEGER,
         max_age INTEGER
     ) STRICT;",
+    // 5: TLS client certificate fingerprints that log in to an account
+    // (SASL EXTERNAL, NickServ IDENTIFY without a password).
+    "CREATE TABLE account_certs (
+        fingerprint TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        added_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX account_certs_by_account ON account_certs (account);",
 ];
 
 /// The schema version this build writes.
