@@ -14,7 +14,11 @@
 //! interface without a lock around every read and write; the pair costs one
 //! copy per direction and keeps the session code exactly the same for every
 //! transport, including its flood control, send queue and timeouts.
+//!
+//! [`mem`] is an in-memory pair for simulations with more clients than a
+//! process may have sockets.
 
+pub mod mem;
 pub mod tls;
 pub mod ws;
 
@@ -62,10 +66,12 @@ pub enum Kind {
     Unix,
     Tls,
     WebSocket,
+    /// A simulated client ([`mem`]).
+    Memory,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Tcp, Kind::Unix, Kind::Tls, Kind::WebSocket];
+    pub const ALL: [Kind; 5] = [Kind::Tcp, Kind::Unix, Kind::Tls, Kind::WebSocket, Kind::Memory];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -73,6 +79,7 @@ impl Kind {
             Kind::Unix => "unix",
             Kind::Tls => "tls",
             Kind::WebSocket => "websocket",
+            Kind::Memory => "memory",
         }
     }
 
