@@ -27,6 +27,7 @@ mod msgid;
 pub mod outbox;
 mod plain;
 mod reply;
+pub mod search;
 pub mod server;
 pub mod services;
 pub mod state;

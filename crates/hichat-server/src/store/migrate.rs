@@ -90,6 +90,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         added_at INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX account_certs_by_account ON account_certs (account);",
+    // 6: the full-text index of messages and the triggers that keep it in
+    // step (see search/index.rs).
+    crate::search::index::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -102,6 +105,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
 }
 
 pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> rusqlite::Result<u32> {
+    // Steps may call hichat's SQL functions (the search index's text).
+    crate::search::index::register(conn)?;
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(rusqlite::Error::SqliteFailure(
@@ -166,11 +171,27 @@ mod tests {
                 )
                 .unwrap();
             }
+            if start >= 4 {
+                conn.execute(
+                    "INSERT INTO messages (msgid, time, target, command, prefix, text)
+                     VALUES ('m1', 1, '#a', 'PRIVMSG', 'ann!a@h', 'searchable 你好')",
+                    [],
+                )
+                .unwrap();
+            }
             assert_eq!(migrate(&mut conn).unwrap(), start);
             assert_eq!(version(&conn), SCHEMA_VERSION);
             assert_eq!(schema(&conn), schema(&fresh), "upgrade from version {start}");
             let n: i64 = conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
             assert_eq!(n, 1, "data kept from version {start}");
+            if start >= 4 {
+                let found: i64 = conn
+                    .query_row("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '\"你 好\"'", [], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                assert_eq!(found, 1, "messages stored before version 6 are indexed");
+            }
         }
     }
 

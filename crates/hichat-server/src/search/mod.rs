@@ -1,0 +1,12 @@
+//! Full-text search over chat history.
+//!
+//! Messages are indexed by SQLite FTS5 ([`index`]) as they are stored, after
+//! [`formatting`] codes are removed and the text is [`segment`]ed so that
+//! Chinese, Japanese and Korean are searchable character by character. A
+//! user's query is parsed by [`query`] into words and filters and turned
+//! into an FTS5 expression that cannot inject FTS5 syntax.
+
+pub mod formatting;
+pub mod index;
+pub mod query;
+pub mod segment;
