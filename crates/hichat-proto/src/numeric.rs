@@ -54,6 +54,7 @@ numerics! {
     RplAdminEmail = 259, "";
     RplLocalUsers = 265, "";
     RplGlobalUsers = 266, "";
+    RplWhoisCertFp = 276, "";
     RplAway = 301, "";
     RplUserHost = 302, "";
     RplIsOn = 303, "";
@@ -101,6 +102,7 @@ numerics! {
     RplWhoisHost = 378, "";
     RplWhoisModes = 379, "";
     RplYoureOper = 381, "You are now an IRC operator";
+    RplRehashing = 382, "Rehashing";
     RplTime = 391, "";
     ErrUnknownError = 400, "";
     ErrNoSuchNick = 401, "No such nick/channel";
@@ -144,6 +146,7 @@ numerics! {
     ErrUsersDontMatch = 502, "Cant change mode for other users";
     ErrHelpNotFound = 524, "No help available on this topic";
     ErrInvalidKey = 525, "Key is not well-formed";
+    RplWhoisSecure = 671, "is using a secure connection";
     ErrInvalidModeParam = 696, "";
     RplHelpStart = 704, "";
     RplHelpTxt = 705, "";

@@ -131,7 +131,14 @@ pub fn ls_line() -> String {
 
 /// The CAP LS value for CAP 302 clients: with values (`sasl=PLAIN,...`).
 pub fn ls_line_302() -> String {
+    ls_line_302_for(false)
+}
+
+/// [`ls_line_302`] for a client connected over TLS or not: `sasl` offers
+/// EXTERNAL only where a client certificate can be presented.
+pub fn ls_line_302_for(tls: bool) -> String {
     let item = |c: &Cap| match c.value() {
+        Some(_) if *c == Cap::Sasl => format!("sasl={}", crate::accounts::sasl::mechanisms(tls)),
         Some(v) => format!("{}={v}", c.name()),
         None => c.name().to_owned(),
     };

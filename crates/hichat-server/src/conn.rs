@@ -49,17 +49,32 @@ impl Peer {
     }
 }
 
+/// What the transport knows about a connection's security.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    /// The connection is encrypted (IRC over TLS).
+    pub tls: bool,
+    /// The SHA-256 fingerprint of the client's TLS certificate, if it sent
+    /// one (see [`crate::transport::client_cert`]).
+    pub certfp: Option<String>,
+}
+
 /// How much to read at once.
 const READ_CHUNK: usize = 8 * 1024;
 /// How long a closing connection may take to flush before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// Runs a connection to its end.
+/// Runs a plain-text connection to its end.
 pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
+    run_with(server, io, peer, Security::default()).await
+}
+
+/// Runs a connection to its end.
+pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, security: Security) {
     let config = &server.info.config;
     let outbox = Arc::new(Outbox::new(config.limits.sendq_bytes));
     let traffic = Arc::new(Traffic::default());
-    let Some(id) = admit(&server, peer, &outbox, &traffic) else {
+    let Some(id) = admit(&server, peer, &outbox, &traffic, security) else {
         let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
         let _ = io.try_write(&msg.to_bytes());
         tracing::info!(addr = %peer.host(), "connection refused: too many from this address");
@@ -108,7 +123,13 @@ pub async fn run<T: Transport>(server: Arc<Server>, io: T, peer: Peer) {
 }
 
 /// Adds the client to the state unless its address has too many connections.
-fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>, traffic: &Arc<Traffic>) -> Option<ClientId> {
+fn admit(
+    server: &Server,
+    peer: Peer,
+    outbox: &Arc<Outbox>,
+    traffic: &Arc<Traffic>,
+    security: Security,
+) -> Option<ClientId> {
     let limits = &server.info.config.limits;
     let mut state = server.state();
     if let Some(ip) = peer.ip() {
@@ -124,6 +145,8 @@ fn admit(server: &Server, peer: Peer, outbox: &Arc<Outbox>, traffic: &Arc<Traffi
     let id = state.next_id();
     let mut client = Client::new(id, peer.host(), peer.ip(), outbox.clone(), clock::unix_now());
     client.traffic = traffic.clone();
+    client.tls = security.tls;
+    client.certfp = security.certfp;
     state.clients.insert(id, client);
     Some(id)
 }

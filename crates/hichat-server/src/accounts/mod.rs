@@ -9,6 +9,7 @@
 //!
 //! Nothing here logs a password, a hash or a SASL payload.
 
+pub mod certfp;
 pub mod sasl;
 pub mod scram;
 

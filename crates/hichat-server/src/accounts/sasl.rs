@@ -1,4 +1,5 @@
-//! AUTHENTICATE: SASL PLAIN and SCRAM-SHA-256 (IRCv3 `sasl` 3.2).
+//! AUTHENTICATE: SASL PLAIN, SCRAM-SHA-256 and, over TLS, EXTERNAL
+//! (IRCv3 `sasl` 3.2).
 //!
 //! Payloads arrive base64-encoded in chunks of 400 bytes (a chunk of
 //! exactly 400 means more follow; `+` is an empty chunk). PLAIN's password
@@ -16,6 +17,18 @@ use std::sync::Arc;
 
 /// The mechanisms offered, as the `sasl` capability's value and in 908.
 pub const MECHANISMS: &str = "PLAIN,SCRAM-SHA-256";
+/// The mechanisms offered on a TLS connection, where a client certificate
+/// can log in (see [`super::certfp`]).
+pub const MECHANISMS_TLS: &str = "PLAIN,SCRAM-SHA-256,EXTERNAL";
+
+/// The mechanisms a connection is offered.
+pub fn mechanisms(tls: bool) -> &'static str {
+    if tls {
+        MECHANISMS_TLS
+    } else {
+        MECHANISMS
+    }
+}
 /// Largest decoded payload accepted.
 const MAX_PAYLOAD: usize = 8192;
 const CHUNK: usize = 400;
@@ -33,12 +46,18 @@ pub enum SaslState {
     ScramFinal { buf: String, exchange: Box<scram::Exchange>, account: String },
     /// Server-final sent; waiting for the client's `+`.
     ScramDone { account: String },
+    /// `AUTHENTICATE EXTERNAL` sent; waiting for the authorization
+    /// identity (`+` for none).
+    External { buf: String },
 }
 
 impl SaslState {
     fn buffer(&mut self) -> Option<&mut String> {
         match self {
-            SaslState::Plain { buf } | SaslState::ScramFirst { buf } | SaslState::ScramFinal { buf, .. } => Some(buf),
+            SaslState::Plain { buf }
+            | SaslState::ScramFirst { buf }
+            | SaslState::ScramFinal { buf, .. }
+            | SaslState::External { buf } => Some(buf),
             _ => None,
         }
     }
@@ -106,6 +125,7 @@ pub async fn authenticate(server: &Arc<Server>, id: ClientId, session: &mut Sess
     match std::mem::take(&mut session.sasl) {
         SaslState::Plain { .. } => plain(server, id, session, &payload).await,
         SaslState::ScramFirst { .. } => scram_first(server, id, session, &payload),
+        SaslState::External { .. } => external(server, id, session, &payload),
         SaslState::ScramFinal { exchange, account, .. } => {
             let Some(server_final) = std::str::from_utf8(&payload).ok().and_then(|m| exchange.finish(m)) else {
                 session.failures.record(std::time::Instant::now());
@@ -127,11 +147,13 @@ fn start(server: &Arc<Server>, id: ClientId, session: &mut Session, mechanism: &
             numeric(ctx, Numeric::ErrSaslAlready);
             return;
         }
+        let tls = ctx.me().tls;
         session.sasl = match mech.as_str() {
             "PLAIN" => SaslState::Plain { buf: String::new() },
             "SCRAM-SHA-256" => SaslState::ScramFirst { buf: String::new() },
+            "EXTERNAL" if tls => SaslState::External { buf: String::new() },
             _ => {
-                ctx.numeric(Numeric::RplSaslMechs, &[MECHANISMS]);
+                ctx.numeric(Numeric::RplSaslMechs, &[mechanisms(tls)]);
                 numeric(ctx, Numeric::ErrSaslFail);
                 return;
             }
@@ -176,6 +198,23 @@ async fn plain(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
         }
         Err(LoginError::BadPassword | LoginError::Throttled) => failed(server, id, session),
     }
+}
+
+/// EXTERNAL: the account is the one the client certificate's fingerprint
+/// was added to; the payload is an authorization identity, empty or that
+/// same account.
+fn external(server: &Arc<Server>, id: ClientId, session: &mut Session, payload: &[u8]) {
+    let Ok(authzid) = std::str::from_utf8(payload) else {
+        return failed(server, id, session);
+    };
+    let Some(account) = super::certfp::account_for(server, id) else {
+        tracing::info!(id, "failed EXTERNAL login: no registered client certificate");
+        return failed(server, id, session);
+    };
+    if !authzid.is_empty() && fold(authzid) != fold(&account) {
+        return failed(server, id, session);
+    }
+    with_ctx(server, id, |ctx| success(ctx, &account));
 }
 
 fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payload: &[u8]) {

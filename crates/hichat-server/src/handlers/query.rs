@@ -97,6 +97,7 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     let (cnick, user, host, realname) = (c.nick.clone(), c.user.clone(), c.host.clone(), c.realname.clone());
     let (oper, away, signon, idle) = (c.modes.oper, c.away.clone(), c.signon, c.last_message.elapsed().as_secs());
     let account = c.account.clone();
+    let (tls, certfp) = (c.tls, c.certfp.clone());
     let bot = c.modes.bot;
     let channels: Vec<String> = c
         .channels
@@ -124,6 +125,14 @@ pub fn whois(ctx: &mut Ctx<'_>, nick: &str) -> HandlerResult {
     }
     if is_self || viewer_oper {
         ctx.numeric_text(Numeric::RplWhoisHost, &[&cnick], &format!("is connecting from *@{host} {host}"));
+    }
+    if tls {
+        ctx.numeric(Numeric::RplWhoisSecure, &[&cnick]);
+    }
+    // Like Ergo: a fingerprint identifies a person, so only they and
+    // operators see it.
+    if let Some(fp) = certfp.filter(|_| is_self || viewer_oper) {
+        ctx.numeric_text(Numeric::RplWhoisCertFp, &[&cnick], &format!("has client certificate fingerprint {fp}"));
     }
     if let Some(away) = away {
         ctx.numeric_text(Numeric::RplAway, &[&cnick], &away);

@@ -24,7 +24,7 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                 caps.set(Cap::CapNotify, true);
                 ctx.state.set_caps(ctx.id, caps);
             }
-            let mut line = if v302 { caps::ls_line_302() } else { caps::ls_line() };
+            let mut line = if v302 { caps::ls_line_302_for(ctx.me().tls) } else { caps::ls_line() };
             // sts has a value, which only 302 clients may be sent; it is
             // never requested, so it is not in Cap.
             if let Some(sts) = ctx.info.sts.get().filter(|_| v302) {

@@ -26,6 +26,9 @@ const HELP: &[&str] = &[
     "NickServ keeps accounts. Commands:",
     "REGISTER <password> [email] - register your current nick as an account",
     "IDENTIFY [account] <password> - log in",
+    "IDENTIFY [account] - log in with your TLS client certificate",
+    "CERT ADD [fingerprint] - let a TLS client certificate log you in (default: the one you use now)",
+    "CERT DEL <fingerprint> / CERT LIST - remove or list your certificate fingerprints",
     "LOGOUT - log out",
     "INFO [account] - show an account",
     "SET PASSWORD <new password> - change your password",
@@ -55,6 +58,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, t
         "SET" => set(server, id, &args).await,
         "DROP" => drop_account(server, id).await,
         "GHOST" | "RECOVER" => ghost(server, id, &args, command == "RECOVER"),
+        "CERT" => accounts::certfp::nickserv_cert(server, id, &args).await,
         "HELP" => {
             for line in HELP {
                 say(server, id, line);
@@ -83,14 +87,26 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
 
 async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
     let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
+    if with_ctx(server, id, |ctx| ctx.me().account.is_some()).unwrap_or(true) {
+        return say(server, id, "You are already logged in");
+    }
+    // With a registered client certificate, no password is needed (as in
+    // Ergo): `IDENTIFY`, or `IDENTIFY <account>` naming its account.
+    if let Some(display) = accounts::certfp::account_for(server, id) {
+        let named = args.first().filter(|_| args.len() == 1).map(|a| accounts::fold(a));
+        if args.is_empty() || named == Some(accounts::fold(&display)) {
+            with_ctx(server, id, |ctx| {
+                log_in(ctx, &display);
+                reply(ctx, NS, &format!("You are now identified for {display} by your TLS client certificate"));
+            });
+            return;
+        }
+    }
     let (account, password) = match args {
         [password] => (nick, *password),
         [account, password, ..] => ((*account).to_owned(), *password),
         [] => return say(server, id, "Usage: IDENTIFY [account] <password>"),
     };
-    if with_ctx(server, id, |ctx| ctx.me().account.is_some()).unwrap_or(true) {
-        return say(server, id, "You are already logged in");
-    }
     match check_login(server, session, &account, password.to_owned()).await {
         Ok(display) => {
             with_ctx(server, id, |ctx| {
@@ -179,6 +195,7 @@ async fn drop_account(server: &Arc<Server>, id: ClientId) {
     with_ctx(server, id, |ctx| {
         let records = &mut ctx.state.records;
         records.accounts.remove(&folded);
+        records.certs.retain(|_, a| *a != folded);
         records.channels.retain(|_, c| c.founder != folded);
         for c in records.channels.values_mut() {
             c.access.retain(|(a, _)| *a != folded);

@@ -92,6 +92,10 @@ pub struct Client {
     pub oper_name: Option<String>,
     /// The account logged in to (display form), if any.
     pub account: Option<String>,
+    /// Connected over TLS.
+    pub tls: bool,
+    /// SHA-256 fingerprint of the client's TLS certificate (lowercase hex).
+    pub certfp: Option<String>,
     /// Folded names of the channels this client is in.
     pub channels: Vec<String>,
     /// Folded names of channels this client has been invited to.
@@ -123,6 +127,8 @@ impl Client {
             away: None,
             oper_name: None,
             account: None,
+            tls: false,
+            certfp: None,
             channels: Vec::new(),
             invites: Vec::new(),
             outbox,

@@ -179,6 +179,18 @@ pub enum Change {
         mask: String,
     },
     PutOperator(OperatorRecord),
+    /// Lets a TLS client certificate log in to an account. Fails with
+    /// [`StoreError::Conflict`] when the fingerprint is already in use.
+    AddCert {
+        account: String,
+        fingerprint: String,
+        added_at: u64,
+    },
+    /// Fails with [`StoreError::NotFound`] unless the account has it.
+    RemoveCert {
+        account: String,
+        fingerprint: String,
+    },
 }
 
 /// Everything in the store, as read at start-up.
@@ -190,6 +202,9 @@ pub struct Records {
     pub channels: HashMap<String, ChannelRecord>,
     pub bans: Vec<BanRecord>,
     pub operators: Vec<OperatorRecord>,
+    /// TLS client certificate fingerprint to the (casefolded) account it
+    /// logs in to.
+    pub certs: HashMap<String, String>,
 }
 
 /// Why a change or read failed.

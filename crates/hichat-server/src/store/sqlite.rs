@@ -257,6 +257,23 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
                 params![op.name, op.password_hash, op.hosts.join(" ")],
             )?;
         }
+        Change::AddCert { account, fingerprint, added_at } => {
+            // A missing account fails the foreign key, like a taken
+            // fingerprint fails the key: both are conflicts for the caller.
+            db.execute(
+                "INSERT INTO account_certs (fingerprint, account, added_at) VALUES (?1,?2,?3)",
+                params![fingerprint, account, *added_at as i64],
+            )?;
+        }
+        Change::RemoveCert { account, fingerprint } => {
+            let n = db.execute(
+                "DELETE FROM account_certs WHERE fingerprint = ?1 AND account = ?2",
+                params![fingerprint, account],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
     }
     Ok(())
 }
@@ -405,6 +422,12 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
     for o in rows {
         records.operators.push(o?);
     }
+    let mut stmt = db.prepare("SELECT fingerprint, account FROM account_certs")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (fingerprint, account) = row?;
+        records.certs.insert(fingerprint, account);
+    }
     Ok(records)
 }
 
@@ -491,6 +514,33 @@ mod tests {
         let results: Vec<_> = pending.into_iter().map(Pending::wait).collect();
         assert_eq!(results, vec![Ok(()), Ok(()), Err(StoreError::Conflict), Ok(())]);
         assert_eq!(store.submit(Change::DropAccount("zz".into())).wait(), Err(StoreError::NotFound));
+    }
+
+    #[test]
+    fn certificate_fingerprints() {
+        let dir = temp_dir("certs");
+        let store = SqliteStore::open(&dir).unwrap();
+        store.submit(Change::CreateAccount(account("ann"))).wait().unwrap();
+        store.submit(Change::CreateAccount(account("bob"))).wait().unwrap();
+        let add =
+            |account: &str, fp: &str| Change::AddCert { account: account.into(), fingerprint: fp.into(), added_at: 1 };
+        store.submit(add("ann", "aa")).wait().unwrap();
+        store.submit(add("ann", "bb")).wait().unwrap();
+        // One fingerprint, one account; and only existing accounts.
+        assert_eq!(store.submit(add("bob", "aa")).wait(), Err(StoreError::Conflict));
+        assert_eq!(store.submit(add("nobody", "cc")).wait(), Err(StoreError::Conflict));
+        let remove = |account: &str, fp: &str| Change::RemoveCert { account: account.into(), fingerprint: fp.into() };
+        assert_eq!(store.submit(remove("bob", "bb")).wait(), Err(StoreError::NotFound));
+        store.submit(remove("ann", "bb")).wait().unwrap();
+        drop(store);
+
+        let store = SqliteStore::open(&dir).unwrap();
+        let r = store.load().unwrap();
+        assert_eq!(r.certs, HashMap::from([("aa".to_owned(), "ann".to_owned())]));
+        store.submit(Change::DropAccount("ann".into())).wait().unwrap();
+        assert!(store.load().unwrap().certs.is_empty(), "dropping an account drops its fingerprints");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! [`mem`] is an in-memory pair for simulations with more clients than a
 //! process may have sockets.
 
+pub mod client_cert;
 pub mod mem;
 pub mod tls;
 pub mod ws;

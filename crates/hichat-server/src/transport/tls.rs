@@ -7,7 +7,8 @@
 //! (on SIGHUP) swaps it for new handshakes while existing connections keep
 //! the session they negotiated.
 
-use crate::conn::{self, Peer};
+use super::client_cert;
+use crate::conn::{self, Peer, Security};
 use crate::server::Server;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -81,23 +82,29 @@ impl CertStore {
         Ok(())
     }
 
-    /// An acceptor for IRC over TLS.
+    /// An acceptor for IRC over TLS. It asks for a client certificate
+    /// (any, from any issuer; see [`client_cert`]) without requiring one.
     pub fn irc_acceptor(self: &Arc<Self>) -> TlsAcceptor {
-        self.acceptor(Vec::new())
+        self.acceptor(Vec::new(), true)
     }
 
-    /// An acceptor for HTTPS, offering HTTP/2 and HTTP/1.1 by ALPN.
+    /// An acceptor for HTTPS, offering HTTP/2 and HTTP/1.1 by ALPN. It asks
+    /// for no client certificate (a browser would prompt for one).
     pub fn https_acceptor(self: &Arc<Self>) -> TlsAcceptor {
-        self.acceptor(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        self.acceptor(vec![b"h2".to_vec(), b"http/1.1".to_vec()], false)
     }
 
-    fn acceptor(self: &Arc<Self>, alpn: Vec<Vec<u8>>) -> TlsAcceptor {
+    fn acceptor(self: &Arc<Self>, alpn: Vec<Vec<u8>>, client_certs: bool) -> TlsAcceptor {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_no_client_auth()
-            .with_cert_resolver(self.clone());
+            .expect("ring supports the default TLS versions");
+        let builder = if client_certs {
+            builder.with_client_cert_verifier(Arc::new(client_cert::AnyClientCert::new(&provider)))
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder.with_cert_resolver(self.clone());
         config.alpn_protocols = alpn;
         TlsAcceptor(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
     }
@@ -147,7 +154,10 @@ pub async fn serve(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr, accept
             return;
         }
     };
-    tokio::join!(conn::run(server, inner, Peer::Ip(addr)), bridge(tls, outer));
+    let certfp =
+        tls.get_ref().1.peer_certificates().and_then(|chain| chain.first()).map(|c| client_cert::fingerprint(c));
+    let security = Security { tls: true, certfp };
+    tokio::join!(conn::run_with(server, inner, Peer::Ip(addr), security), bridge(tls, outer));
 }
 
 /// Copies bytes both ways between `stream` and the connection task's end

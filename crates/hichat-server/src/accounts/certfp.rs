@@ -1,0 +1,138 @@
+//! Logging in with a TLS client certificate: the fingerprints an account
+//! owns (NickServ `CERT ADD|DEL|LIST`), and finding the account a
+//! connection's certificate logs in to (SASL EXTERNAL, and NickServ
+//! IDENTIFY without a password, as in Ergo).
+//!
+//! A fingerprint belongs to at most one account. The certificate itself is
+//! not checked against any CA (see [`crate::transport::client_cert`]): what
+//! proves the user is that the TLS handshake showed they hold its key.
+
+use super::{fold, with_ctx};
+use crate::server::Server;
+use crate::services::{reply, Service};
+use crate::state::client::ClientId;
+use crate::store::{Change, StoreError};
+use crate::transport::client_cert;
+use std::sync::Arc;
+
+/// Most fingerprints one account may hold.
+pub const MAX_PER_ACCOUNT: usize = 16;
+
+/// The account (display form) that client `id`'s certificate logs in to,
+/// if the client has a certificate and it is registered.
+pub fn account_for(server: &Server, id: ClientId) -> Option<String> {
+    let state = server.state();
+    let fp = state.client(id)?.certfp.as_ref()?;
+    let account = state.records.certs.get(fp)?;
+    state.records.accounts.get(account).map(|a| a.display.clone())
+}
+
+const NS: Service = Service::NickServ;
+
+fn say(server: &Server, id: ClientId, text: &str) {
+    with_ctx(server, id, |ctx| reply(ctx, NS, text));
+}
+
+/// NickServ `CERT ADD [fingerprint]`, `CERT DEL <fingerprint>`, `CERT LIST`
+/// for the account the client is logged in to. `ADD` without a fingerprint
+/// adds the one of the certificate the client is connected with.
+pub async fn nickserv_cert(server: &Arc<Server>, id: ClientId, args: &[&str]) {
+    const USAGE: &str = "Usage: CERT ADD [fingerprint] | CERT DEL <fingerprint> | CERT LIST";
+    let Some(sub) = args.first().map(|s| s.to_ascii_uppercase()) else {
+        return say(server, id, USAGE);
+    };
+    let Some(Some((account, own_fp))) =
+        with_ctx(server, id, |ctx| ctx.me().account.clone().map(|a| (fold(&a), ctx.me().certfp.clone())))
+    else {
+        return say(server, id, "You are not logged in");
+    };
+    match (sub.as_str(), args.get(1)) {
+        ("LIST", _) => list(server, id, &account),
+        ("ADD", typed) => {
+            let fp = match typed {
+                Some(t) => client_cert::normalize(t),
+                None => own_fp,
+            };
+            let Some(fp) = fp else {
+                let text = match typed {
+                    Some(_) => "That is not a SHA-256 fingerprint (64 hex digits)",
+                    None => "You are not connected with a TLS client certificate; give its fingerprint",
+                };
+                return say(server, id, text);
+            };
+            add(server, id, account, fp).await;
+        }
+        ("DEL", Some(typed)) => match client_cert::normalize(typed) {
+            Some(fp) => remove(server, id, account, fp).await,
+            None => say(server, id, "That is not a SHA-256 fingerprint (64 hex digits)"),
+        },
+        _ => say(server, id, USAGE),
+    }
+}
+
+fn list(server: &Server, id: ClientId, account: &str) {
+    with_ctx(server, id, |ctx| {
+        let mut fps: Vec<String> =
+            ctx.state.records.certs.iter().filter(|(_, a)| *a == account).map(|(fp, _)| fp.clone()).collect();
+        fps.sort();
+        if fps.is_empty() {
+            return reply(ctx, NS, "Your account has no certificate fingerprints");
+        }
+        reply(ctx, NS, "Certificate fingerprints of your account:");
+        for fp in fps {
+            reply(ctx, NS, &fp);
+        }
+    });
+}
+
+async fn add(server: &Arc<Server>, id: ClientId, account: String, fp: String) {
+    let check = {
+        let state = server.state();
+        let certs = &state.records.certs;
+        match certs.get(&fp) {
+            Some(owner) if *owner == account => Err("That fingerprint is already on your account"),
+            Some(_) => Err("That fingerprint belongs to another account"),
+            None if certs.values().filter(|a| **a == account).count() >= MAX_PER_ACCOUNT => {
+                Err("Your account has as many fingerprints as it may; delete one first")
+            }
+            None => Ok(()),
+        }
+    };
+    if let Err(text) = check {
+        return say(server, id, text);
+    }
+    let change =
+        Change::AddCert { account: account.clone(), fingerprint: fp.clone(), added_at: crate::clock::unix_now() };
+    let text = match server.store.submit(change).done().await {
+        Ok(()) => {
+            server.state().records.certs.insert(fp.clone(), account);
+            tracing::info!(id, "certificate fingerprint added");
+            format!("Added certificate fingerprint {fp}")
+        }
+        Err(StoreError::Conflict) => "That fingerprint belongs to another account".into(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a certificate fingerprint");
+            "Could not add the fingerprint; try again later".into()
+        }
+    };
+    say(server, id, &text);
+}
+
+async fn remove(server: &Arc<Server>, id: ClientId, account: String, fp: String) {
+    let change = Change::RemoveCert { account: account.clone(), fingerprint: fp.clone() };
+    let text = match server.store.submit(change).done().await {
+        Ok(()) => {
+            let mut state = server.state();
+            if state.records.certs.get(&fp) == Some(&account) {
+                state.records.certs.remove(&fp);
+            }
+            format!("Deleted certificate fingerprint {fp}")
+        }
+        Err(StoreError::NotFound) => "That fingerprint is not on your account".into(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot delete a certificate fingerprint");
+            "Could not delete the fingerprint; try again later".into()
+        }
+    };
+    say(server, id, &text);
+}
