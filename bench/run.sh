@@ -13,6 +13,9 @@
 #   OUT           directory for results (default target/bench-results/<time>)
 #   STORM_CLIENTS clients in the storm scenario (default 2000)
 #   IDLE_CLIENTS  clients in the idle scenario (default 19000)
+#   SIM_CLIENTS   simulated in-memory clients in the sim scenario (default
+#                 1000000, about 6 GiB of RAM); SIM_MEMBERS in its channel
+#                 (default 100000)
 #
 # Each server is started fresh, from its own directory under a private temp
 # directory, for every run, and stopped by the PID this script started.
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1; ROUNDS=1 ;;
         --rounds) ROUNDS=$2; shift ;;
         --only) ONLY=$2; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -201,6 +204,21 @@ run_case() {
     done
 }
 
+# run_sim ARGS...: the in-process simulation (hichat only, no server to
+# start: the tool runs hichat's session code over in-memory transports).
+run_sim() {
+    if [ -n "$ONLY" ] && [ "$ONLY" != sim ]; then return; fi
+    for round in $(seq 1 "$ROUNDS"); do
+        log "round $round: sim $*"
+        if "$BENCH" --label hichat --timeout "$TIMEOUT" --json sim "$@" >>"$RESULTS" 2>>"$LOG"; then
+            tail -n 1 "$RESULTS" >>"$LOG"
+        else
+            log "FAILED: sim $* (see $LOG)"
+            FAILURES=$((FAILURES + 1))
+        fi
+    done
+}
+
 ALL="hichat ngircd inspircd relay"
 IRC="hichat ngircd inspircd"
 if [ "$SMOKE" -eq 1 ]; then
@@ -210,6 +228,7 @@ if [ "$SMOKE" -eq 1 ]; then
     run_case connect "hichat" connect --total 200 --in-flight 20
     run_case idle "hichat" idle --clients 100 --settle-ms 200
     run_case storm "hichat" storm --clients 50
+    run_sim --clients 2000 --members 500 --messages 3 --settle-ms 100
 else
     TIMEOUT=600
     run_case fanout "$ALL" fanout --clients 500 --senders 100 --messages 200
@@ -218,6 +237,7 @@ else
     run_case connect "$IRC" connect --total 5000 --in-flight 1000
     run_case idle "$IRC" idle --clients "${IDLE_CLIENTS:-19000}"
     run_case storm "$IRC" storm --clients "${STORM_CLIENTS:-2000}"
+    run_sim --clients "${SIM_CLIENTS:-1000000}" --members "${SIM_MEMBERS:-100000}" --messages 5
 fi
 
 # --- summary -----------------------------------------------------------------

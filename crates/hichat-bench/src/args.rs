@@ -87,6 +87,10 @@ pub enum Command {
     Idle(IdleArgs),
     /// N clients join one channel at once, then all quit.
     Storm(StormArgs),
+    /// A hichat server in this process with N simulated clients on
+    /// in-memory transports: memory per client and one message to a large
+    /// channel (no --target).
+    Sim(SimArgs),
     /// Run the zero-logic line relay (the ceiling for fanout).
     Relay(RelayArgs),
     /// Medians, ranges and ratios over JSON results, as a markdown table.
@@ -161,6 +165,29 @@ pub struct StormArgs {
     /// Clients that join the channel at once, then quit.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=MAX_CLIENTS))]
     pub clients: u64,
+}
+
+/// Most simulated clients: about 10 KiB each fits the machine's 24 GiB.
+pub const MAX_SIM_CLIENTS: u64 = 2_000_000;
+
+/// `sim` options.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Simulated clients to register.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..=MAX_SIM_CLIENTS))]
+    pub clients: u64,
+    /// Members of the channel the messages go to (at most --clients).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..=MAX_SIM_CLIENTS))]
+    pub members: u64,
+    /// Messages sent to the channel, one after another.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub messages: u64,
+    /// Registrations in progress at once.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub in_flight: u64,
+    /// Milliseconds to wait before each RSS reading.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub settle_ms: u64,
 }
 
 /// `relay` options.

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod fanout;
 pub mod idle;
 pub mod latency;
+pub mod sim;
 pub mod storm;
 
 use crate::args::{Command, Common};
@@ -87,6 +88,7 @@ pub async fn run(ctx: &Ctx, command: &Command) -> anyhow::Result<Report> {
             ctx.require_irc("storm")?;
             storm::run(ctx, a).await
         }
+        Command::Sim(a) => sim::run(ctx, a).await,
         Command::Relay(_) | Command::Summarize(_) => bail!("not a scenario"),
     }
 }
