@@ -410,7 +410,9 @@ impl Conn {
                     oper = Some(msg);
                     break;
                 }
-                Ok(Some(msg)) if accounts::is_async_command(&msg) => {
+                Ok(Some(msg))
+                    if accounts::is_async_command(&msg) || crate::services::chanserv::needs_commit(ctx.state, &msg) =>
+                {
                     oper = Some(msg);
                     break;
                 }

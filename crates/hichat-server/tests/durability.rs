@@ -160,3 +160,50 @@ async fn kline_survives_a_restart() {
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The row of a registered channel as the database file has it now, read
+/// on a connection of its own (as the `sqlite3` shell would).
+fn stored_topic_and_bans(dir: &Path, chan: &str) -> (Option<String>, Vec<String>) {
+    let db = rusqlite::Connection::open(dir.join("hichat.db")).unwrap();
+    let topic = db.query_row("SELECT topic FROM channels WHERE name = ?1", [chan], |r| r.get(0)).unwrap();
+    let mut stmt = db.prepare("SELECT mask FROM channel_lists WHERE channel = ?1 AND list = 'b'").unwrap();
+    let bans = stmt.query_map([chan], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    (topic, bans)
+}
+
+/// TOPIC and MODE in a registered channel reach the members only once the
+/// change is in the database file.
+#[tokio::test]
+async fn topic_and_mode_are_committed_before_they_are_relayed() {
+    let dir = data_dir("committed");
+    let server = start(&dir).await;
+    let mut ann = server.client("ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER annpass1").await;
+    ann.expect("900").await;
+    ann.join("#durable").await;
+    ann.send("CS REGISTER #durable").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+    let mut bob = server.client("bob").await;
+    bob.join("#durable").await;
+    for n in 0..20 {
+        let text = format!("topic number {n}");
+        ann.send(&format!("TOPIC #durable :{text}")).await;
+        bob.expect_with("TOPIC", |m| m.params[1] == text).await;
+        assert_eq!(stored_topic_and_bans(&dir, "#durable").0.as_deref(), Some(text.as_str()));
+        let mask = format!("*!*@host{n}.example");
+        ann.send(&format!("MODE #durable +b {mask}")).await;
+        bob.expect_with("MODE", |m| m.params.get(2) == Some(&mask)).await;
+        assert!(stored_topic_and_bans(&dir, "#durable").1.contains(&mask), "{mask} relayed before its commit");
+    }
+    // Queries and changes that change nothing are answered as before.
+    ann.send("MODE #durable +b").await;
+    ann.expect("368").await;
+    ann.send("TOPIC #durable").await;
+    ann.expect("332").await;
+    // An unregistered channel is not held up.
+    ann.join("#free").await;
+    ann.send("TOPIC #free :fast").await;
+    ann.expect("TOPIC").await;
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

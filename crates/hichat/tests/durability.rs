@@ -1,7 +1,8 @@
 //! The real binary and its store: a `kill -9` in the middle of a burst of
-//! registrations and channel registrations loses nothing a client was told
-//! succeeded, and leaves an intact database; and no password, hash or SASL
-//! payload ever reaches the log, even at trace level.
+//! registrations, channel registrations, and TOPIC and MODE +b changes in
+//! registered channels loses nothing a client was told succeeded, and
+//! leaves an intact database; and no password, hash or SASL payload ever
+//! reaches the log, even at trace level.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -95,6 +96,10 @@ impl Client {
 struct Acked {
     accounts: Vec<String>,
     channels: Vec<String>,
+    /// Registered channel and the number of the last topic acknowledged.
+    topics: Vec<(String, u32)>,
+    /// Registered channel and a ban mask acknowledged on it.
+    bans: Vec<(String, String)>,
 }
 
 /// Registers accounts and channels in a loop until the server dies;
@@ -117,7 +122,19 @@ fn burst(port: u16, worker: usize, stop: Arc<AtomicBool>) -> Acked {
             c.send(&format!("TOPIC {chan} :topic of {chan}"))?;
             c.send(&format!("PRIVMSG ChanServ :REGISTER {chan}"))?;
             c.wait_for("is now registered to you")?;
-            acked.channels.push(chan);
+            acked.channels.push(chan.clone());
+            // Changes in a registered channel: each relayed back only once
+            // it is committed.
+            for t in 0..3 {
+                c.send(&format!("TOPIC {chan} :topic t{t}"))?;
+                c.wait_for(&format!("TOPIC {chan} :topic t{t}"))?;
+                acked.topics.retain(|(ch, _)| *ch != chan);
+                acked.topics.push((chan.clone(), t));
+            }
+            let mask = format!("*!*@ban{i}.example");
+            c.send(&format!("MODE {chan} +b {mask}"))?;
+            c.wait_for(&format!("MODE {chan} +b {mask}"))?;
+            acked.bans.push((chan.clone(), mask));
             let _ = c.send("QUIT");
             Ok(())
         })();
@@ -148,7 +165,16 @@ fn kill_9_mid_burst_loses_nothing_acknowledged() {
     let accounts: Vec<&String> = acked.iter().flat_map(|a| &a.accounts).collect();
     let channels: Vec<&String> = acked.iter().flat_map(|a| &a.channels).collect();
     assert!(accounts.len() >= 6, "the burst acknowledged too little to test: {}", accounts.len());
-    eprintln!("acknowledged before kill -9: {} accounts, {} channels", accounts.len(), channels.len());
+    let topics: Vec<&(String, u32)> = acked.iter().flat_map(|a| &a.topics).collect();
+    let bans: Vec<&(String, String)> = acked.iter().flat_map(|a| &a.bans).collect();
+    eprintln!(
+        "acknowledged before kill -9: {} accounts, {} channels, {} topics, {} bans",
+        accounts.len(),
+        channels.len(),
+        topics.len(),
+        bans.len()
+    );
+    assert!(!topics.is_empty() && !bans.is_empty(), "the burst acknowledged no channel change to test");
 
     // Restart on the same directory: it opens, and logins work.
     let port = free_port();
@@ -172,6 +198,23 @@ fn kill_9_mid_burst_loses_nothing_acknowledged() {
             db.query_row("SELECT founder FROM channels WHERE name = ?1", [chan.as_str()], |r| r.get(0)).unwrap();
         let (w, i) = chan[2..].split_once('x').unwrap();
         assert_eq!(founder, format!("w{w}n{i}"), "acknowledged channel {chan}");
+    }
+    for (chan, acked_topic) in &topics {
+        let topic: String =
+            db.query_row("SELECT topic FROM channels WHERE name = ?1", [chan.as_str()], |r| r.get(0)).unwrap();
+        // A later topic may have been committed without its reply arriving.
+        let n: u32 = topic.strip_prefix("topic t").and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(n >= *acked_topic, "{chan}: topic t{acked_topic} was acknowledged, the store has {topic:?}");
+    }
+    for (chan, mask) in &bans {
+        let n: i64 = db
+            .query_row(
+                "SELECT count(*) FROM channel_lists WHERE channel = ?1 AND list = 'b' AND mask = ?2",
+                [chan.as_str(), mask.as_str()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "acknowledged ban {mask} on {chan} is missing");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -122,7 +122,8 @@ pub fn is_async_command(msg: &Message) -> bool {
         || services::is_service_command(msg)
 }
 
-/// Runs an account or services command for client `id`.
+/// Runs an account or services command, or a TOPIC or MODE in a registered
+/// channel, for client `id`.
 pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, msg: Message) {
     let verb = msg.command.to_ascii_uppercase();
     match verb.as_str() {
@@ -134,6 +135,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
             });
         }
         v if crate::bans::is_ban_command(v) => crate::bans::handle(server, id, &msg).await,
+        "TOPIC" | "MODE" => services::chanserv::run_committed(server, id, &msg).await,
         _ => services::handle(server, id, session, &msg).await,
     }
 }

@@ -131,6 +131,8 @@ impl State {
                 if let Some((_, lines)) = self.capture.as_mut() {
                     lines.push(bytes.clone());
                 }
+            } else if let Some(lines) = self.held.collecting.as_mut() {
+                lines.push((*id, bytes.clone()));
             } else if member.outbox.push(bytes) == Push::Overflowed {
                 self.dead.push(*id);
             }

@@ -11,6 +11,7 @@ pub mod channel;
 mod chghost;
 pub mod client;
 mod fanout;
+pub mod held;
 pub mod monitor;
 pub mod recent;
 mod whowas;
@@ -73,6 +74,8 @@ pub struct State {
     /// While a labeled command runs: its client, and the lines it has been
     /// sent so far (see [`State::begin_capture`]).
     capture: Option<(ClientId, Vec<Bytes>)>,
+    /// Output held until a store commit (see [`held`]).
+    held: held::Held,
 }
 
 impl State {
@@ -141,6 +144,10 @@ impl State {
     pub fn send_bytes(&mut self, id: ClientId, bytes: Bytes) {
         if let Some((_, lines)) = self.capture.as_mut().filter(|(c, _)| *c == id) {
             lines.push(bytes);
+            return;
+        }
+        if let Some(lines) = self.held.collecting.as_mut() {
+            lines.push((id, bytes));
             return;
         }
         if let Some(c) = self.clients.get(&id) {

@@ -5,8 +5,12 @@
 //! access list in the store. When it is created again (first join after it
 //! emptied, or after a restart) they are put back, and members on the
 //! access list get their op or voice on join. ChanServ commands answer
-//! only after the store has committed; TOPIC and MODE changes by members
-//! are written behind (queued at once, committed within one batch).
+//! only after the store has committed, and so do TOPIC and MODE changes by
+//! members (see [`commit`]).
+
+mod commit;
+
+pub use commit::{needs_commit, run as run_committed};
 
 use super::{reply, Service};
 use crate::accounts::{self, with_ctx};
@@ -178,8 +182,9 @@ fn source(ctx: &Ctx<'_>) -> String {
 }
 
 /// After a TOPIC or MODE: if the channel is registered and changed, queue
-/// its new record; the connection task submits it once the command is done
-/// (written behind; not awaited).
+/// its new record. [`commit::run`] submits it and holds the command's
+/// output until it is committed; for the few other paths that can get here
+/// (a plain-text session's `/topic`), [`flush`] submits it written behind.
 pub fn after_change(ctx: &mut Ctx<'_>, target: &str) {
     let key = casemap::fold(target);
     let (Some(record), Some(chan)) = (ctx.state.records.channels.get(&key), ctx.state.channels.get(&key)) else {
@@ -192,11 +197,12 @@ pub fn after_change(ctx: &mut Ctx<'_>, target: &str) {
     }
 }
 
-/// Submits the changes queued by [`after_change`]. Dropping a `Pending`
-/// does not cancel its write.
+/// Submits the changes queued by [`after_change`], under the state lock so
+/// that the store gets them in the order they were made. Dropping a
+/// `Pending` does not cancel its write.
 pub fn flush(server: &Server) {
-    let changes = std::mem::take(&mut server.state().accounts.outgoing);
-    for change in changes {
+    let mut state = server.state();
+    for change in std::mem::take(&mut state.accounts.outgoing) {
         let _ = server.store.submit(change);
     }
 }
