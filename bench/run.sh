@@ -13,6 +13,8 @@
 #   OUT           directory for results (default target/bench-results/<time>)
 #   STORM_CLIENTS clients in the storm scenario (default 2000)
 #   IDLE_CLIENTS  clients in the idle scenario (default 19000)
+#   SWEEP         channel sizes for the fanout/latency sweep that the charts
+#                 plot (default "50 200 1000")
 #   SIM_CLIENTS   simulated in-memory clients in the sim scenario (default
 #                 1000000, about 6 GiB of RAM); SIM_MEMBERS in its channel
 #                 (default 100000)
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1; ROUNDS=1 ;;
         --rounds) ROUNDS=$2; shift ;;
         --only) ONLY=$2; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -232,8 +234,11 @@ if [ "$SMOKE" -eq 1 ]; then
 else
     TIMEOUT=600
     run_case fanout "$ALL" fanout --clients 500 --senders 100 --messages 200
-    run_case fanout "$ALL" fanout --clients 200 --senders 10 --messages 1000
-    run_case latency "$ALL" latency --clients 200 --rate 500 --duration 10
+    # Channel-size sweep for the charts: only C varies along a line.
+    for c in ${SWEEP:-50 200 1000}; do
+        run_case fanout "$ALL" fanout --clients "$c" --senders 10 --messages 1000
+        run_case latency "$ALL" latency --clients "$c" --rate 500 --duration 10
+    done
     run_case connect "$IRC" connect --total 5000 --in-flight 1000
     run_case idle "$IRC" idle --clients "${IDLE_CLIENTS:-19000}"
     run_case storm "$IRC" storm --clients "${STORM_CLIENTS:-2000}"
@@ -261,5 +266,13 @@ fi
     fi
 } > "$OUT/results.md"
 log "results: $OUT/results.md"
+# Charts of the sweep (the smoke run's fanout has 5 senders and its latency
+# run 100 msg/s). Copy them to docs/bench/ when they go into BENCHMARKS.md.
+if [ "$SMOKE" -eq 1 ]; then CHART_LOAD="--senders 5 --rate 100"; else CHART_LOAD="--senders 10 --rate 500"; fi
+# shellcheck disable=SC2086
+if [ -z "$ONLY" ] && ! "$BENCH" chart $CHART_LOAD --out-dir "$OUT/charts" "$RESULTS" >>"$LOG" 2>&1; then
+    log "FAILED: charts (see $LOG)"
+    FAILURES=$((FAILURES + 1))
+fi
 cat "$OUT/results.md"
 [ "$FAILURES" -eq 0 ]

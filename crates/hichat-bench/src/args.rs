@@ -95,6 +95,9 @@ pub enum Command {
     Relay(RelayArgs),
     /// Medians, ranges and ratios over JSON results, as a markdown table.
     Summarize(SummarizeArgs),
+    /// SVG charts of deliveries/s and p99 latency against channel size,
+    /// one line per server, from JSON results.
+    Chart(ChartArgs),
 }
 
 /// `fanout` options.
@@ -207,6 +210,23 @@ pub struct SummarizeArgs {
     /// The label whose ratio to every other server is reported.
     #[arg(long, default_value = "hichat")]
     pub subject: String,
+}
+
+/// `chart` options.
+#[derive(Debug, Clone, Args)]
+pub struct ChartArgs {
+    /// Files of JSON results, one per line (as printed with --json).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Directory for `fanout-deliveries.svg` and `latency-p99.svg`.
+    #[arg(long, default_value = "docs/bench")]
+    pub out_dir: PathBuf,
+    /// Fan-out runs with this many senders make the deliveries/s chart.
+    #[arg(long, default_value_t = 10)]
+    pub senders: u64,
+    /// Latency runs at this rate (messages/s) make the p99 chart.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
 }
 
 /// Resolves `addr` and refuses anything but a loopback address.

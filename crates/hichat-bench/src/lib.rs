@@ -15,8 +15,10 @@
 //! - [`stats`]: percentiles and medians.
 //! - [`report`]: the human table and the JSON form of a result.
 //! - [`summary`]: medians over rounds and ratios, as a markdown table.
+//! - [`chart`]: deliveries/s and p99 latency against channel size, as SVG.
 
 pub mod args;
+pub mod chart;
 pub mod client;
 pub mod procstat;
 pub mod relay;

@@ -4,17 +4,18 @@
 use anyhow::Context;
 use clap::Parser;
 use hichat_bench::args::{loopback_addr, Cli, Command};
-use hichat_bench::{relay, scenario, summary};
+use hichat_bench::{chart, relay, scenario, summary};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Command::Summarize(a) = &cli.command {
-        let mut reports = Vec::new();
-        for path in &a.inputs {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            reports.extend(summary::parse_reports(&text));
+        print!("{}", summary::summarize(&read_reports(&a.inputs)?, &a.subject));
+        return Ok(());
+    }
+    if let Command::Chart(a) = &cli.command {
+        for path in chart::write_charts(&read_reports(&a.inputs)?, &a.out_dir, a.senders, a.rate)? {
+            println!("{}", path.display());
         }
-        print!("{}", summary::summarize(&reports, &a.subject));
         return Ok(());
     }
 
@@ -28,6 +29,16 @@ fn main() -> anyhow::Result<()> {
     }
     let runtime = runtime.enable_all().build()?;
     runtime.block_on(run(cli))
+}
+
+/// Reports from files of JSON lines.
+fn read_reports(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<hichat_bench::report::Report>> {
+    let mut reports = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        reports.extend(summary::parse_reports(&text));
+    }
+    Ok(reports)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -70,7 +70,7 @@ impl Ctx {
     }
 }
 
-/// Runs one scenario. `relay` and `summarize` are not scenarios and are
+/// Runs one scenario. `relay`, `summarize` and `chart` are not scenarios and are
 /// handled by the binary.
 pub async fn run(ctx: &Ctx, command: &Command) -> anyhow::Result<Report> {
     match command {
@@ -89,7 +89,7 @@ pub async fn run(ctx: &Ctx, command: &Command) -> anyhow::Result<Report> {
             storm::run(ctx, a).await
         }
         Command::Sim(a) => sim::run(ctx, a).await,
-        Command::Relay(_) | Command::Summarize(_) => bail!("not a scenario"),
+        Command::Relay(_) | Command::Summarize(_) | Command::Chart(_) => bail!("not a scenario"),
     }
 }
 
