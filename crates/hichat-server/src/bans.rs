@@ -3,8 +3,10 @@
 //! `UNDLINE <ip or network>` (operators only). Bans are stored, so they
 //! outlive a restart; a duration of 0 or none means no end.
 //!
-//! A ban is checked when a client completes registration, and users it
-//! matches are disconnected when it is added. The reply to the operator is
+//! A D-line is checked when a connection is accepted (it gets `ERROR` and
+//! is closed before it can register), a K-line when a client completes
+//! registration, and users a new ban matches are disconnected when it is
+//! added. Expired bans are ignored. The reply to the operator is
 //! sent after the store has committed.
 
 use crate::accounts::with_ctx;
@@ -12,6 +14,7 @@ use crate::clock;
 use crate::handlers::Ctx;
 use crate::server::Server;
 use crate::state::client::ClientId;
+use crate::state::State;
 use crate::store::{BanKind, BanRecord, Change, StoreError};
 use hichat_proto::{casemap, Message, Numeric};
 use ipnet::IpNet;
@@ -45,6 +48,18 @@ pub fn ban_on(ctx: &Ctx<'_>) -> Option<BanRecord> {
     let now = clock::unix_now();
     let userhost = me.userhost();
     ctx.state.records.bans.iter().find(|b| !b.expired(now) && matches(b, &userhost, me.ip)).cloned()
+}
+
+/// The D-line in force on an address, if any: checked as a connection is
+/// accepted, before it may say anything.
+pub fn dline_on(state: &State, ip: IpAddr) -> Option<BanRecord> {
+    let now = clock::unix_now();
+    state
+        .records
+        .bans
+        .iter()
+        .find(|b| b.kind == BanKind::Dline && !b.expired(now) && dline_matches(&b.mask, Some(ip)))
+        .cloned()
 }
 
 /// At registration: refuses a banned client. Returns true when it was.

@@ -74,6 +74,12 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
     let config = &server.info.config;
     let outbox = Arc::new(Outbox::new(config.limits.sendq_bytes));
     let traffic = Arc::new(Traffic::default());
+    let dline = peer.ip().and_then(|ip| crate::bans::dline_on(&server.state(), ip));
+    if let Some(ban) = dline {
+        refuse(&io, format!("Closing Link: {} (D-lined: {})", peer.host(), ban.reason)).await;
+        tracing::info!(addr = %peer.host(), mask = %ban.mask, "connection refused: D-lined");
+        return;
+    }
     let Some(id) = admit(&server, peer, &outbox, &traffic, security) else {
         let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
         let _ = io.try_write(&msg.to_bytes());
@@ -120,6 +126,13 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
     }
     let (bytes_in, bytes_out) = conn.traffic.totals();
     tracing::info!(id, addr = %peer.host(), nick = %conn.nick, reason = %reason, bytes_in, bytes_out, "connection closed");
+}
+
+/// Sends `ERROR` to a connection refused before it became a client.
+async fn refuse<T: Transport>(io: &T, text: String) {
+    // A socket just accepted may not be known writable yet.
+    let _ = tokio::time::timeout(Duration::from_secs(1), io.writable()).await;
+    let _ = io.try_write(&Message::new("ERROR", [text]).to_bytes());
 }
 
 /// Adds the client to the state unless its address has too many connections.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{test_config, TestServer};
+use common::{test_config, TestClient, TestServer};
 use hichat_server::config::Operator;
 use hichat_server::Server;
 use std::path::{Path, PathBuf};
@@ -204,6 +204,47 @@ async fn topic_and_mode_are_committed_before_they_are_relayed() {
     ann.join("#free").await;
     ann.send("TOPIC #free :fast").await;
     ann.expect("TOPIC").await;
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A D-line outlives a restart and refuses a connection from its address
+/// with ERROR before it can register; an expired one refuses nobody.
+#[tokio::test]
+async fn dline_survives_a_restart_and_refuses_at_accept() {
+    let dir = data_dir("dline");
+    let server = start(&dir).await;
+    let mut oper = server.client("op").await;
+    oper.send("OPER root operpass").await;
+    oper.expect("381").await;
+    let mut victim = TestClient::connect_from(&server.addr, "127.0.0.2").await;
+    victim.register("victim").await;
+    oper.send("DLINE 127.0.0.2 :go away").await;
+    oper.expect_with("NOTICE", |m| m.params[1].starts_with("Added DLINE for 127.0.0.2 for good")).await;
+    let closed = victim.read_to_close().await;
+    assert!(closed.iter().any(|l| l.contains("D-lined: go away")), "{closed:?}");
+    oper.send("DLINE 30 127.0.0.3/32 :for a while").await;
+    oper.expect_with("NOTICE", |m| m.params[1].starts_with("Added DLINE for 127.0.0.3/32 until")).await;
+    server.stop().await;
+    // Let the second ban run out while the server is down.
+    let db = rusqlite::Connection::open(dir.join("hichat.db")).unwrap();
+    db.execute("UPDATE bans SET expires_at = 1 WHERE mask = '127.0.0.3/32'", []).unwrap();
+    drop(db);
+
+    let server = start(&dir).await;
+    let mut refused = TestClient::connect_from(&server.addr, "127.0.0.2").await;
+    let lines = refused.read_to_close().await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("ERROR :Closing Link: 127.0.0.2 (D-lined: go away)"), "{lines:?}");
+    let mut expired = TestClient::connect_from(&server.addr, "127.0.0.3").await;
+    expired.register("fine").await;
+    let mut oper = server.client("op").await;
+    oper.send("OPER root operpass").await;
+    oper.expect("381").await;
+    oper.send("UNDLINE 127.0.0.2").await;
+    oper.expect_with("NOTICE", |m| m.params[1].starts_with("Removed DLINE")).await;
+    let mut back = TestClient::connect_from(&server.addr, "127.0.0.2").await;
+    back.register("back").await;
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -102,6 +102,15 @@ impl TestClient {
         Self::from_stream(stream)
     }
 
+    /// Connects from another loopback address (`127.0.0.2` and the like),
+    /// as a client on another host would.
+    pub async fn connect_from(addr: &str, local: &str) -> TestClient {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(format!("{local}:0").parse().expect("local address")).expect("bind the local address");
+        let stream = socket.connect(addr.parse().expect("socket address")).await.expect("connect");
+        Self::from_stream(stream)
+    }
+
     /// Connects with a small receive buffer and a small TCP segment size,
     /// so that the kernels on both ends hold little for this client: when it
     /// stops reading, the server's send queue fills soon.
