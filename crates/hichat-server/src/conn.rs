@@ -585,7 +585,7 @@ fn parse_line(line: &[u8]) -> Result<Option<Message>, reply::HandlerError> {
 async fn verify_oper(server: &Arc<Server>, msg: &Message) -> Option<String> {
     let name = msg.param(0).to_owned();
     let password = msg.param(1).to_owned();
-    let op = server.info.config.operators.iter().find(|o| o.name == name)?.clone();
+    let op = crate::operators::block(&server.info.config.operators, &server.state().records.operators, &name)?;
     let ok = tokio::task::spawn_blocking(move || handlers::verify_oper_password(&op, &password)).await.ok()?;
     ok.then_some(name)
 }

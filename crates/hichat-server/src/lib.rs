@@ -24,6 +24,7 @@ mod labeled;
 pub mod listener;
 pub mod metrics;
 mod msgid;
+pub mod operators;
 pub mod outbox;
 mod plain;
 mod reply;

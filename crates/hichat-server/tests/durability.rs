@@ -248,3 +248,65 @@ async fn dline_survives_a_restart_and_refuses_at_accept() {
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Operators added with OPERATOR are kept in the store: OPER accepts them
+/// after a restart, and OPERATOR DEL takes them away.
+#[tokio::test]
+async fn stored_operators_survive_a_restart() {
+    let dir = data_dir("operators");
+    let server = start(&dir).await;
+    let mut root = server.client("root").await;
+    root.send("OPERATOR LIST").await;
+    root.expect("481").await;
+    root.send("OPER root operpass").await;
+    root.expect("381").await;
+    root.send("OPERATOR ADD helper helper-pass-1 *@*").await;
+    root.expect_with("NOTICE", |m| m.params[1] == "OPERATOR: helper added").await;
+    root.send("OPERATOR ADD faraway faraway-pass *@10.9.9.9").await;
+    root.expect_with("NOTICE", |m| m.params[1] == "OPERATOR: faraway added").await;
+    root.send("OPERATOR ADD root other-password").await;
+    root.expect_with("NOTICE", |m| m.params[1].contains("defined in the config")).await;
+    root.send("OPERATOR ADD shorty short").await;
+    root.expect_with("NOTICE", |m| m.params[1].contains("at least 8 characters")).await;
+    server.stop().await;
+
+    let server = start(&dir).await;
+    let mut helper = server.client("helper").await;
+    helper.send("OPER helper wrong-password").await;
+    helper.expect("464").await;
+    helper.send("OPER helper helper-pass-1").await;
+    helper.expect("381").await;
+    // A stored operator may list, not add or remove.
+    helper.send("OPERATOR LIST").await;
+    helper.expect_with("NOTICE", |m| m.params[1] == "helper (stored) *@*").await;
+    helper.expect_with("NOTICE", |m| m.params[1] == "End of operator list").await;
+    helper.send("OPERATOR DEL faraway").await;
+    helper.expect_with("NOTICE", |m| m.params[1].contains("only operators from the config file")).await;
+    let mut other = server.client("other").await;
+    other.send("OPER faraway faraway-pass").await;
+    other.expect("491").await;
+    let mut root = server.client("root").await;
+    root.send("OPER root operpass").await;
+    root.expect("381").await;
+    root.send("OPERATOR DEL helper").await;
+    root.expect_with("NOTICE", |m| m.params[1] == "OPERATOR: helper removed").await;
+    let (m, _) = helper.expect_with("MODE", |m| m.params[1] == "-o").await;
+    assert_eq!(m.params[0], "helper");
+    helper.send("OPER helper helper-pass-1").await;
+    helper.expect("491").await;
+    root.send("OPERATOR DEL helper").await;
+    root.expect_with("NOTICE", |m| m.params[1] == "OPERATOR: no stored operator helper").await;
+    server.stop().await;
+    let db = rusqlite::Connection::open(dir.join("hichat.db")).unwrap();
+    let names: Vec<String> = db
+        .prepare("SELECT name FROM operators")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["faraway"]);
+    let hash: String = db.query_row("SELECT password_hash FROM operators", [], |r| r.get(0)).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

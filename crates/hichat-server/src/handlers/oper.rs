@@ -1,6 +1,7 @@
 //! IRC operators: OPER, KILL, WALLOPS.
 //!
-//! OPER's password is checked against the configured argon2 hash by the
+//! OPER's password is checked against the argon2 hash of the operator block
+//! (from the config or the store, see [`crate::operators`]) by the
 //! connection task before the state lock is taken ([`verify_password`]),
 //! because hashing takes tens of milliseconds and must not stall others.
 
@@ -19,7 +20,7 @@ pub fn verify_password(op: &Operator, password: &str) -> bool {
 }
 
 pub fn oper(ctx: &mut Ctx<'_>, name: &str) -> HandlerResult {
-    let Some(op) = ctx.info.config.operators.iter().find(|o| o.name == name) else {
+    let Some(op) = crate::operators::block(&ctx.info.config.operators, &ctx.state.records.operators, name) else {
         return Err(HandlerError::numeric(Numeric::ErrNoOperHost, Vec::<String>::new()));
     };
     let userhost = ctx.me().userhost();

@@ -179,6 +179,8 @@ pub enum Change {
         mask: String,
     },
     PutOperator(OperatorRecord),
+    /// Fails with [`StoreError::NotFound`] when there is no such operator.
+    RemoveOperator(String),
     /// Lets a TLS client certificate log in to an account. Fails with
     /// [`StoreError::Conflict`] when the fingerprint is already in use.
     AddCert {

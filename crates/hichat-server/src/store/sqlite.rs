@@ -257,6 +257,11 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
                 params![op.name, op.password_hash, op.hosts.join(" ")],
             )?;
         }
+        Change::RemoveOperator(name) => {
+            if db.execute("DELETE FROM operators WHERE name = ?1", params![name])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
         Change::AddCert { account, fingerprint, added_at } => {
             // A missing account fails the foreign key, like a taken
             // fingerprint fails the key: both are conflicts for the caller.
