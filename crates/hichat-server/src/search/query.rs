@@ -158,16 +158,14 @@ impl SearchQuery {
         q.check()
     }
 
-    /// Whether a `SEARCH` parameter is in the attribute form: `key=value`
-    /// pairs with known keys.
+    /// Whether a `SEARCH` parameter is in the attribute form: no spaces,
+    /// and `key=value` pairs starting with a known key.
     pub fn looks_like_attributes(input: &str) -> bool {
+        let first = input.split(';').find(|p| !p.is_empty()).unwrap_or("");
         !input.contains(' ')
-            && input.split(';').filter(|p| !p.is_empty()).all(|pair| {
-                pair.split_once('=').is_some_and(|(k, _)| {
-                    matches!(k.to_ascii_lowercase().as_str(), "text" | "from" | "in" | "after" | "before" | "limit")
-                })
+            && first.split_once('=').is_some_and(|(k, _)| {
+                matches!(k.to_ascii_lowercase().as_str(), "text" | "from" | "in" | "after" | "before" | "limit")
             })
-            && input.contains('=')
     }
 
     fn set(&mut self, filter: Filter, value: &str) -> Result<(), QueryError> {
@@ -403,6 +401,8 @@ mod tests {
         assert!(!SearchQuery::looks_like_attributes("hello"));
         assert!(!SearchQuery::looks_like_attributes("a=b"));
         assert!(!SearchQuery::looks_like_attributes("text=hi there"));
+        assert!(!SearchQuery::looks_like_attributes("e=mc2"));
+        assert!(SearchQuery::looks_like_attributes("in=#c;colour=red"));
         let q =
             SearchQuery::parse_attributes(r"text=fast\sfood;in=#chan;from=bill;limit=2;after=2019-01-04T14:33:26.123Z")
                 .unwrap();
