@@ -4,10 +4,13 @@
 use crate::config::Config;
 use crate::conn::{self, Peer};
 use crate::listener::{accept_loop, Accepted, Listener};
+use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::rehash::ConfigSource;
 use crate::state::State;
 use crate::store::{SqliteStore, Store, StoreError};
-use crate::transport::{tls, Kind};
+use crate::transport::tls::{self, CertStore};
+use crate::transport::Kind;
 use crate::{clock, isupport};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -15,18 +18,32 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
-/// Facts about this server that never change while it runs.
+/// Facts about this server, and its configuration.
 #[derive(Debug)]
 pub struct ServerInfo {
-    pub config: Config,
+    /// The configuration; REHASH replaces it (see [`crate::rehash`]).
+    pub config: Live<Config>,
     pub name: String,
     pub version: String,
     /// When the server started, as shown in 003.
     pub created: String,
-    /// The 005 tokens, grouped per line.
-    pub isupport: Vec<Vec<String>>,
-    /// The `sts` capability's value, set when a TLS listener is served.
-    pub sts: OnceLock<String>,
+    /// The 005 tokens, grouped per line; REHASH replaces them with the
+    /// configuration.
+    pub isupport: Live<Vec<Vec<String>>>,
+    /// The port of the TLS listener, set when one is served.
+    pub tls_port: OnceLock<u16>,
+}
+
+impl ServerInfo {
+    /// The `sts` capability's value for a client connected over TLS or not
+    /// (IRCv3 STS): the port to upgrade to for a plain-text client, the
+    /// policy's duration for a secure one. `None` without a TLS listener or
+    /// when `tls.sts` is off.
+    pub fn sts_value(&self, tls: bool) -> Option<String> {
+        let port = *self.tls_port.get()?;
+        let config = &self.config.tls;
+        config.sts.then(|| if tls { format!("duration={}", config.sts_duration_secs) } else { format!("port={port}") })
+    }
 }
 
 /// A running server.
@@ -40,6 +57,10 @@ pub struct Server {
     pub metrics: Metrics,
     /// Where accounts, registered channels and bans last.
     pub store: Arc<dyn Store>,
+    /// The TLS certificate, which REHASH reloads.
+    certs: OnceLock<Arc<CertStore>>,
+    /// The configuration file REHASH reads.
+    config_source: OnceLock<ConfigSource>,
 }
 
 impl Server {
@@ -51,16 +72,38 @@ impl Server {
                 name: config.server.name.clone(),
                 version: format!("hichat-{}", env!("CARGO_PKG_VERSION")),
                 created: clock::format_utc(clock::unix_now()),
-                isupport: isupport::lines(&config),
-                sts: OnceLock::new(),
-                config,
+                isupport: Live::new(isupport::lines(&config)),
+                tls_port: OnceLock::new(),
+                config: Live::new(config),
             },
             state: Mutex::new(state),
             shutdown,
             tasks: TaskTracker::new(),
             metrics: Metrics::new(),
             store: Arc::new(SqliteStore::in_memory()),
+            certs: OnceLock::new(),
+            config_source: OnceLock::new(),
         })
+    }
+
+    /// Tells the server which file its configuration came from, so REHASH
+    /// and SIGHUP can read it again. Only the first call counts.
+    pub fn set_config_source(&self, source: ConfigSource) {
+        let _ = self.config_source.set(source);
+    }
+
+    pub fn config_source(&self) -> Option<&ConfigSource> {
+        self.config_source.get()
+    }
+
+    /// Tells the server the certificate its TLS listeners serve, so REHASH
+    /// and SIGHUP can reload it. Only the first call counts.
+    pub fn set_cert_store(&self, certs: Arc<CertStore>) {
+        let _ = self.certs.set(certs);
+    }
+
+    pub fn cert_store(&self) -> Option<&Arc<CertStore>> {
+        self.certs.get()
     }
 
     /// A server whose accounts, registered channels and bans last in
@@ -118,9 +161,8 @@ impl Server {
     /// connections to flush and close.
     pub async fn serve(self: Arc<Self>, listeners: Vec<Listener>, shutdown: impl Future<Output = ()>) {
         let mut accepts = Vec::new();
-        let sts = &self.info.config.tls;
-        if let Some(port) = listeners.iter().find_map(Listener::tls_port).filter(|_| sts.sts) {
-            let _ = self.info.sts.set(format!("port={port},duration={}", sts.sts_duration_secs));
+        if let Some(port) = listeners.iter().find_map(Listener::tls_port) {
+            let _ = self.info.tls_port.set(port);
         }
         for listener in listeners {
             tracing::info!(addr = %listener.local_addr(), "listening");

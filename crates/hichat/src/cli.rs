@@ -66,7 +66,8 @@ pub struct ServeArgs {
     /// certificate is given); repeatable.
     #[arg(long = "tls-listen", value_name = "ADDR")]
     pub tls_listen: Vec<String>,
-    /// PEM certificate chain for TLS (IRC and HTTPS); reloaded on SIGHUP.
+    /// PEM certificate chain for TLS (IRC and HTTPS); reloaded on SIGHUP and
+    /// REHASH.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for --tls-cert.

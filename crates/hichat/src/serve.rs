@@ -1,6 +1,7 @@
 //! `hichat serve` and its helpers: load the config, bind, run until a signal.
 
 use crate::cli::ServeArgs;
+use hichat_server::rehash::ConfigSource;
 use hichat_server::transport::tls::CertStore;
 use hichat_server::{Config, Listener, Server};
 use std::process::ExitCode;
@@ -14,6 +15,38 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(USER_ERROR)
 }
 
+/// What the command line overrides in the configuration file; applied at
+/// start-up and again on every REHASH or SIGHUP.
+#[derive(Clone)]
+struct Overrides {
+    listen: Vec<String>,
+    tls_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    tls_listen: Vec<String>,
+    web: Option<String>,
+    data_dir: Option<std::path::PathBuf>,
+}
+
+impl Overrides {
+    fn apply(&self, config: &mut Config) {
+        if !self.listen.is_empty() {
+            config.server.listen.clone_from(&self.listen);
+        }
+        if let Some((cert, key)) = &self.tls_cert {
+            config.tls.cert.clone_from(cert);
+            config.tls.key.clone_from(key);
+        }
+        if !self.tls_listen.is_empty() {
+            config.tls.listen.clone_from(&self.tls_listen);
+        }
+        if let Some(web) = &self.web {
+            config.web.listen = Some(if web == "off" { String::new() } else { web.clone() });
+        }
+        if let Some(dir) = &self.data_dir {
+            config.server.data_dir.clone_from(dir);
+        }
+    }
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
     init_logging();
     let mut config = match &args.config {
@@ -23,20 +56,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
         },
         None => Config::default(),
     };
-    if !args.listen.is_empty() {
-        config.server.listen = args.listen.clone();
-    }
+    let overrides = Overrides {
+        listen: args.listen.clone(),
+        tls_cert: args.tls_cert.clone().zip(args.tls_key.clone()),
+        tls_listen: args.tls_listen.clone(),
+        web: args.web.clone(),
+        data_dir: args.data_dir.clone(),
+    };
+    overrides.apply(&mut config);
     let console = args.console;
-    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        config.tls.cert = cert.clone();
-        config.tls.key = key.clone();
-    }
-    if !args.tls_listen.is_empty() {
-        config.tls.listen = args.tls_listen.clone();
-    }
-    if let Some(web) = &args.web {
-        config.web.listen = Some(if web == "off" { String::new() } else { web.clone() });
-    }
     let certs = if config.tls.cert.as_os_str().is_empty() {
         None
     } else {
@@ -45,9 +73,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
             Err(e) => return fail(e),
         }
     };
-    if let Some(dir) = args.data_dir {
-        config.server.data_dir = dir;
-    }
     if let Err(e) = std::fs::create_dir_all(&config.server.data_dir) {
         return fail(format!("cannot create data directory {}: {e}", config.server.data_dir.display()));
     }
@@ -92,9 +117,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
             let acceptor = certs.as_ref().map(|c| c.https_acceptor());
             tokio::spawn(hichat_server::web::serve(server.clone(), listener, acceptor));
         }
-        if let Some(certs) = certs {
-            tokio::spawn(reload_on_sighup(certs));
+        if let Some(path) = args.config {
+            let overrides = overrides.clone();
+            let apply = Box::new(move |c: &mut Config| overrides.apply(c));
+            server.set_config_source(ConfigSource { path, overrides: apply });
         }
+        if let Some(certs) = certs {
+            server.set_cert_store(certs);
+        }
+        tokio::spawn(reload_on_sighup(server.clone()));
         let console_wanted = console || std::io::IsTerminal::is_terminal(&std::io::stdin());
         let console_done = if console_wanted { crate::console::start(&server) } else { None };
         let stop = async move {
@@ -135,15 +166,13 @@ fn bind_web(config: &Config) -> Result<Option<tokio::net::TcpListener>, String> 
     Ok(None)
 }
 
-/// Reloads the TLS certificate on every SIGHUP; connections stay up.
-async fn reload_on_sighup(certs: Arc<CertStore>) {
+/// Reloads the configuration file and the TLS certificate on every SIGHUP,
+/// as REHASH does; connections stay up.
+async fn reload_on_sighup(server: Arc<Server>) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
     while hup.recv().await.is_some() {
-        match certs.reload() {
-            Ok(()) => tracing::info!("TLS certificate reloaded"),
-            Err(e) => tracing::warn!(error = %e, "TLS certificate not reloaded; keeping the old one"),
-        }
+        hichat_server::rehash::on_signal(&server).await;
     }
 }
 

@@ -172,6 +172,40 @@ fn sigterm_tells_clients_and_exits_within_two_seconds() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
+/// SIGHUP reads the `--config` file again, as REHASH does: a new MOTD is
+/// served while the connected client stays connected, and the command
+/// line's `--listen` still wins over the file.
+#[test]
+fn sighup_reloads_the_config_file() {
+    let dir = temp_dir("sighup");
+    let config = dir.join("hichat.toml");
+    std::fs::write(&config, "[server]\nmotd = \"before the reload\"\n").unwrap();
+    let (mut child, port) = serve(&["--config", config.to_str().unwrap()], Stdio::null());
+    let mut ann = Client::new(port, "ann");
+    ann.wait_for("before the reload");
+
+    std::fs::write(&config, "[server]\nmotd = \"after the reload\"\n").unwrap();
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    // The reload runs in the background: ask until it shows (bounded).
+    let mut reloaded = false;
+    for _ in 0..100 {
+        ann.send("MOTD");
+        let line = ann.wait_for(" 372 ");
+        ann.wait_for(" 376 ");
+        if line.contains("after the reload") {
+            reloaded = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(reloaded, "the MOTD never changed");
+    // Same connection, same port.
+    let _bob = Client::new(port, "bob");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn console_on_piped_stdin() {
     let (mut child, port) = serve(&["--console"], Stdio::piped());

@@ -119,6 +119,7 @@ pub fn is_async_command(msg: &Message) -> bool {
     let verb = msg.command.to_ascii_uppercase();
     matches!(verb.as_str(), "AUTHENTICATE" | "REGISTER" | "VERIFY")
         || crate::bans::is_ban_command(&verb)
+        || crate::rehash::is_rehash(&verb)
         || crate::operators::is_operator_command(&verb)
         || services::is_service_command(msg)
 }
@@ -136,6 +137,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
             });
         }
         v if crate::bans::is_ban_command(v) => crate::bans::handle(server, id, &msg).await,
+        v if crate::rehash::is_rehash(v) => crate::rehash::handle(server, id).await,
         "TOPIC" | "MODE" => services::chanserv::run_committed(server, id, &msg).await,
         v if crate::operators::is_operator_command(v) => crate::operators::handle(server, id, &msg).await,
         _ => services::handle(server, id, session, &msg).await,

@@ -27,9 +27,9 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
             let mut line = if v302 { caps::ls_line_302_for(ctx.me().tls) } else { caps::ls_line() };
             // sts has a value, which only 302 clients may be sent; it is
             // never requested, so it is not in Cap.
-            if let Some(sts) = ctx.info.sts.get().filter(|_| v302) {
+            if let Some(sts) = ctx.info.sts_value(ctx.me().tls).filter(|_| v302) {
                 line.push_str(" sts=");
-                line.push_str(sts);
+                line.push_str(&sts);
             }
             // A 302 client may be sent the list over several lines, each but
             // the last marked `*`; older clients get one line.

@@ -58,9 +58,16 @@ pub enum TlsError {
 /// The server's certificate and key, read from PEM files and reloadable.
 #[derive(Debug)]
 pub struct CertStore {
-    cert_path: PathBuf,
-    key_path: PathBuf,
+    /// The certificate and key files, which a REHASH may change.
+    paths: RwLock<(PathBuf, PathBuf)>,
     current: RwLock<Arc<CertifiedKey>>,
+}
+
+/// A certificate read by [`CertStore::load_new`], not in use yet.
+#[derive(Debug)]
+pub struct LoadedCert {
+    paths: (PathBuf, PathBuf),
+    key: CertifiedKey,
 }
 
 impl CertStore {
@@ -68,8 +75,7 @@ impl CertStore {
     pub fn load(cert_path: &Path, key_path: &Path) -> Result<Arc<CertStore>, TlsError> {
         let key = read_pair(cert_path, key_path)?;
         Ok(Arc::new(CertStore {
-            cert_path: cert_path.to_owned(),
-            key_path: key_path.to_owned(),
+            paths: RwLock::new((cert_path.to_owned(), key_path.to_owned())),
             current: RwLock::new(Arc::new(key)),
         }))
     }
@@ -77,9 +83,25 @@ impl CertStore {
     /// Reads the files again. New handshakes use the new certificate;
     /// connections already up are not touched. On error the old one stays.
     pub fn reload(&self) -> Result<(), TlsError> {
-        let key = read_pair(&self.cert_path, &self.key_path)?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
+        let (cert, key) = self.paths.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let loaded = self.load_new(&cert, &key)?;
+        self.install(loaded);
         Ok(())
+    }
+
+    /// Reads a certificate and key (perhaps from other files than now)
+    /// without using them yet, so a REHASH can check everything before it
+    /// changes anything.
+    pub fn load_new(&self, cert_path: &Path, key_path: &Path) -> Result<LoadedCert, TlsError> {
+        let key = read_pair(cert_path, key_path)?;
+        Ok(LoadedCert { paths: (cert_path.to_owned(), key_path.to_owned()), key })
+    }
+
+    /// Serves `loaded` to new handshakes from now on, and reloads from its
+    /// files next time.
+    pub fn install(&self, loaded: LoadedCert) {
+        *self.paths.write().unwrap_or_else(|e| e.into_inner()) = loaded.paths;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded.key);
     }
 
     /// An acceptor for IRC over TLS. It asks for a client certificate

@@ -51,6 +51,9 @@ impl WebServer {
         let web = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let web_addr = web.local_addr().unwrap();
         let server = Server::new(config);
+        if let Some(c) = &certs {
+            server.set_cert_store(c.clone());
+        }
         tokio::spawn(hichat_server::web::serve(server.clone(), web, certs.map(|c| c.https_acceptor())));
         let (stop, stopped) = oneshot::channel::<()>();
         let s = server.clone();
