@@ -230,6 +230,8 @@ if [ "$SMOKE" -eq 1 ]; then
     run_case connect "hichat" connect --total 200 --in-flight 20
     run_case idle "hichat" idle --clients 100 --settle-ms 200
     run_case storm "hichat" storm --clients 50
+    run_case history "hichat" history --senders 2 --messages 200 --channels 2 --requesters 2 --requests 50 \
+        --search-messages 1000 --searches 10
     run_sim --clients 2000 --members 500 --messages 3 --settle-ms 100
 else
     TIMEOUT=600
@@ -242,6 +244,7 @@ else
     run_case connect "$IRC" connect --total 5000 --in-flight 1000
     run_case idle "$IRC" idle --clients "${IDLE_CLIENTS:-19000}"
     run_case storm "$IRC" storm --clients "${STORM_CLIENTS:-2000}"
+    run_case history "hichat" history
     run_sim --clients "${SIM_CLIENTS:-1000000}" --members "${SIM_MEMBERS:-100000}" --messages 5
 fi
 

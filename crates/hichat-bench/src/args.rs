@@ -87,6 +87,9 @@ pub enum Command {
     Idle(IdleArgs),
     /// N clients join one channel at once, then all quit.
     Storm(StormArgs),
+    /// Channel history: messages persisted per second and the store's lag,
+    /// CHATHISTORY LATEST requests per second, and SEARCH latency.
+    History(HistoryArgs),
     /// A hichat server in this process with N simulated clients on
     /// in-memory transports: memory per client and one message to a large
     /// channel (no --target).
@@ -168,6 +171,32 @@ pub struct StormArgs {
     /// Clients that join the channel at once, then quit.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=MAX_CLIENTS))]
     pub clients: u64,
+}
+
+/// `history` options.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Clients pipelining messages into the channel.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub senders: u64,
+    /// Messages each sender pipelines.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub messages: u64,
+    /// Channels the CHATHISTORY requests go round (100 messages each).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub channels: u64,
+    /// Clients sending CHATHISTORY requests, one in flight each.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub requesters: u64,
+    /// CHATHISTORY LATEST requests in all.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub requests: u64,
+    /// Messages stored for the search phase (0: no search phase).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub search_messages: u64,
+    /// Searches, one at a time.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub searches: u64,
 }
 
 /// Most simulated clients: about 10 KiB each fits the machine's 24 GiB.

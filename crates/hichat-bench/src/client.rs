@@ -171,7 +171,7 @@ impl BenchConn {
 
     /// The next line parsed, answering PING on the way; an error at end of
     /// stream or on an ERROR line.
-    async fn next_message(&mut self) -> anyhow::Result<Message> {
+    pub async fn next_message(&mut self) -> anyhow::Result<Message> {
         loop {
             let line = self.read_line().await?.ok_or_else(|| anyhow!("{}: connection closed", self.nick))?;
             let Ok(msg) = Message::parse_bytes(&line) else { continue };
@@ -197,6 +197,48 @@ impl BenchConn {
                 _ => {}
             }
         }
+    }
+
+    /// Registers after asking (CAP LS 302, CAP REQ) for those of `wanted`
+    /// that the server offers; returns the capabilities it acknowledged.
+    pub async fn register_with_caps(&mut self, wanted: &[&str]) -> anyhow::Result<Vec<String>> {
+        self.send(b"CAP LS 302\r\n").await?;
+        let mut offered = Vec::new();
+        loop {
+            let msg = self.next_message().await?;
+            if msg.verb() != "CAP" || !msg.param(1).eq_ignore_ascii_case("LS") {
+                continue;
+            }
+            // "CAP * LS * :caps" continues on the next line; the last has no "*".
+            let more = msg.params.len() > 3 && msg.param(2) == "*";
+            let list = msg.params.last().cloned().unwrap_or_default();
+            offered.extend(list.split_whitespace().map(|c| c.split('=').next().unwrap_or(c).to_owned()));
+            if !more {
+                break;
+            }
+        }
+        let asked: Vec<&str> = wanted.iter().copied().filter(|w| offered.iter().any(|o| o == w)).collect();
+        let mut acked = Vec::new();
+        if !asked.is_empty() {
+            self.send(Message::new("CAP", ["REQ".to_owned(), asked.join(" ")]).to_bytes().as_ref()).await?;
+            loop {
+                let msg = self.next_message().await?;
+                if msg.verb() != "CAP" {
+                    continue;
+                }
+                match msg.param(1).to_ascii_uppercase().as_str() {
+                    "ACK" => {
+                        acked = msg.param(2).split_whitespace().map(str::to_owned).collect();
+                        break;
+                    }
+                    "NAK" => break,
+                    _ => {}
+                }
+            }
+        }
+        self.send(b"CAP END\r\n").await?;
+        self.register().await?;
+        Ok(acked)
     }
 
     /// Joins `channel` and waits for the end of its NAMES list.

@@ -9,8 +9,9 @@
 //!   and targets are refused unless they are loopback addresses.
 //! - [`client`]: one benchmark connection (connect, register, join, wait).
 //! - [`scenario`]: the scenarios (`fanout`, `latency`, `connect`, `idle`,
-//!   `storm`, and `sim`, which runs hichat itself in this process over
-//!   in-memory transports), each producing a [`report::Report`].
+//!   `storm`, `history`, and `sim`, which runs hichat itself in this
+//!   process over in-memory transports), each producing a
+//!   [`report::Report`].
 //! - [`procstat`]: the server's CPU time and RSS from `/proc/<pid>`.
 //! - [`stats`]: percentiles and medians.
 //! - [`report`]: the human table and the JSON form of a result.

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod fanout;
+pub mod history;
 pub mod idle;
 pub mod latency;
 pub mod sim;
@@ -87,6 +88,10 @@ pub async fn run(ctx: &Ctx, command: &Command) -> anyhow::Result<Report> {
         Command::Storm(a) => {
             ctx.require_irc("storm")?;
             storm::run(ctx, a).await
+        }
+        Command::History(a) => {
+            ctx.require_irc("history")?;
+            history::run(ctx, a).await
         }
         Command::Sim(a) => sim::run(ctx, a).await,
         Command::Relay(_) | Command::Summarize(_) | Command::Chart(_) => bail!("not a scenario"),
