@@ -310,3 +310,56 @@ async fn stored_operators_survive_a_restart() {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// ChanServ SET DESCRIPTION, KEEPTOPIC and MLOCK: founders only, enforced
+/// at once, and kept across a restart.
+#[tokio::test]
+async fn chanserv_settings_survive_a_restart() {
+    let dir = data_dir("settings");
+    let server = start(&dir).await;
+    let mut ann = server.client("ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER annpass1").await;
+    ann.expect("900").await;
+    ann.join("#set").await;
+    ann.send("CS REGISTER #set").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+    let mut bob = server.client("bob").await;
+    bob.send("CS SET #set DESCRIPTION mine now").await;
+    bob.expect_with("NOTICE", |m| m.params[1].contains("do not have access")).await;
+    ann.send("CS SET #set DESCRIPTION A place to talk").await;
+    ann.expect_with("NOTICE", |m| m.params[1] == "The description of #set is now: A place to talk").await;
+    ann.send("CS SET #set KEEPTOPIC OFF").await;
+    ann.expect_with("NOTICE", |m| m.params[1] == "Keep topic for #set is now off").await;
+    ann.send("CS SET #set MLOCK +k").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("cannot be locked")).await;
+    ann.send("MODE #set +s").await;
+    ann.expect_with("MODE", |m| m.params[1] == "+s").await;
+    ann.send("CS SET #set MLOCK +m-s").await;
+    ann.expect_with("NOTICE", |m| m.params[1] == "The mode lock of #set is now +m-s").await;
+    let (m, _) = ann.expect_with("MODE", |m| m.source.as_deref().is_some_and(|s| s.starts_with("ChanServ!"))).await;
+    assert_eq!(m.params[1], "+m-s");
+    // A MODE against the lock is reversed by ChanServ.
+    ann.send("MODE #set -m").await;
+    ann.expect_with("MODE", |m| m.params[1] == "-m").await;
+    let (m, _) = ann.expect_with("MODE", |m| m.source.as_deref().is_some_and(|s| s.starts_with("ChanServ!"))).await;
+    assert_eq!(m.params[1], "+m");
+    ann.send("TOPIC #set :gone after a restart").await;
+    ann.expect("TOPIC").await;
+    server.stop().await;
+
+    let server = start(&dir).await;
+    let mut carl = server.client("carl").await;
+    carl.send("JOIN #set").await;
+    let (_, before) = carl.expect_with("366", |_| true).await;
+    assert!(!before.iter().any(|m| m.command == "332"), "KEEPTOPIC OFF: no topic {before:?}");
+    carl.send("MODE #set").await;
+    let modes = carl.expect("324").await;
+    assert!(modes.params[2].contains('m') && !modes.params[2].contains('s'), "{modes:?}");
+    carl.send("CS INFO #set").await;
+    let (_, info) = carl.expect_with("NOTICE", |m| m.params[1].starts_with("Mode lock:")).await;
+    let text: Vec<&str> = info.iter().filter(|m| m.command == "NOTICE").map(|m| m.params[1].as_str()).collect();
+    assert!(text.contains(&"Description: A place to talk"), "{text:?}");
+    assert!(text.contains(&"Keep topic: off"), "{text:?}");
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -93,6 +93,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 6: the full-text index of messages and the triggers that keep it in
     // step (see search/index.rs).
     crate::search::index::MIGRATION,
+    // 7: registered channels' ChanServ settings, and the secret behind the
+    // made-up SCRAM salts of accounts that do not exist (made here, once).
+    "ALTER TABLE channels ADD COLUMN description TEXT;
+    ALTER TABLE channels ADD COLUMN keep_topic INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE channels ADD COLUMN mlock_on TEXT NOT NULL DEFAULT '';
+    ALTER TABLE channels ADD COLUMN mlock_off TEXT NOT NULL DEFAULT '';
+    CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+    INSERT INTO secrets (name, value) VALUES ('scram_fake_salt', randomblob(32));",
 ];
 
 /// The schema version this build writes.

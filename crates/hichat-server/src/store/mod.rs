@@ -68,6 +68,26 @@ pub struct ChannelRecord {
     pub lists: Vec<ListRecord>,
     /// Account (casefolded) to access level.
     pub access: Vec<(String, AccessLevel)>,
+    /// What `ChanServ SET` changes.
+    pub settings: ChannelSettings,
+}
+
+/// A registered channel's ChanServ settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSettings {
+    /// Shown by `INFO`.
+    pub description: Option<String>,
+    /// Whether the topic is put back when the channel is created again.
+    pub keep_topic: bool,
+    /// Flag modes (of `imnst`) ChanServ keeps set, and keeps unset.
+    pub mlock_on: String,
+    pub mlock_off: String,
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        ChannelSettings { description: None, keep_topic: true, mlock_on: String::new(), mlock_off: String::new() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +224,9 @@ pub struct Records {
     pub channels: HashMap<String, ChannelRecord>,
     pub bans: Vec<BanRecord>,
     pub operators: Vec<OperatorRecord>,
+    /// A random secret made when the database was created: the key for the
+    /// made-up SCRAM salts of accounts that do not exist.
+    pub scram_secret: Vec<u8>,
     /// TLS client certificate fingerprint to the (casefolded) account it
     /// logs in to.
     pub certs: HashMap<String, String>,

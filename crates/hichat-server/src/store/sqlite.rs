@@ -229,10 +229,14 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
             insert_channel(db, ch)?;
         }
         Change::UpdateChannel(ch) => {
-            if db.execute("DELETE FROM channels WHERE name = ?1", [&ch.name])? == 0 {
+            // The row is updated, not replaced, so that what other tables
+            // keep about the channel (its history settings) stays.
+            if update_channel_row(db, ch)? == 0 {
                 return Err(StoreError::NotFound);
             }
-            insert_channel(db, ch)?;
+            db.execute("DELETE FROM channel_lists WHERE channel = ?1", [&ch.name])?;
+            db.execute("DELETE FROM channel_access WHERE channel = ?1", [&ch.name])?;
+            insert_channel_entries(db, ch)?;
         }
         Change::DropChannel(name) => {
             if db.execute("DELETE FROM channels WHERE name = ?1", [name])? == 0 {
@@ -284,10 +288,23 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
 }
 
 fn insert_channel(db: &Connection, ch: &ChannelRecord) -> Result<(), StoreError> {
-    let topic = ch.topic.as_ref();
     db.execute(
-        "INSERT INTO channels (name, display, founder, registered_at, topic, topic_setter, topic_time,
-         modes, mode_key, mode_limit) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        "INSERT INTO channels (name, display, founder, registered_at) VALUES (?1,?2,?3,?4)",
+        params![ch.name, ch.display, ch.founder, ch.registered_at as i64],
+    )?;
+    update_channel_row(db, ch)?;
+    insert_channel_entries(db, ch)
+}
+
+/// Writes everything of a channel's row but its name; returns the rows
+/// changed (0 when it is not registered).
+fn update_channel_row(db: &Connection, ch: &ChannelRecord) -> Result<usize, StoreError> {
+    let topic = ch.topic.as_ref();
+    let s = &ch.settings;
+    Ok(db.execute(
+        "UPDATE channels SET display = ?2, founder = ?3, registered_at = ?4, topic = ?5, topic_setter = ?6,
+         topic_time = ?7, modes = ?8, mode_key = ?9, mode_limit = ?10, description = ?11, keep_topic = ?12,
+         mlock_on = ?13, mlock_off = ?14 WHERE name = ?1",
         params![
             ch.name,
             ch.display,
@@ -298,9 +315,17 @@ fn insert_channel(db: &Connection, ch: &ChannelRecord) -> Result<(), StoreError>
             topic.map(|t| t.time as i64),
             ch.modes,
             ch.key,
-            ch.limit.map(|l| l as i64)
+            ch.limit.map(|l| l as i64),
+            s.description,
+            s.keep_topic,
+            s.mlock_on,
+            s.mlock_off
         ],
-    )?;
+    )?)
+}
+
+/// Inserts a channel's list and access entries.
+fn insert_channel_entries(db: &Connection, ch: &ChannelRecord) -> Result<(), StoreError> {
     for l in &ch.lists {
         db.execute(
             "INSERT OR IGNORE INTO channel_lists (channel, list, mask, setter, set_at) VALUES (?1,?2,?3,?4,?5)",
@@ -343,7 +368,7 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
     }
     let mut stmt = db.prepare(
         "SELECT name, display, founder, registered_at, topic, topic_setter, topic_time, modes, mode_key,
-         mode_limit FROM channels",
+         mode_limit, description, keep_topic, mlock_on, mlock_off FROM channels",
     )?;
     let rows = stmt.query_map([], |r| {
         let text: Option<String> = r.get(4)?;
@@ -366,6 +391,12 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
             limit: r.get::<_, Option<i64>>(9)?.map(|l| l as u64),
             lists: Vec::new(),
             access: Vec::new(),
+            settings: ChannelSettings {
+                description: r.get(10)?,
+                keep_topic: r.get(11)?,
+                mlock_on: r.get(12)?,
+                mlock_off: r.get(13)?,
+            },
         })
     })?;
     for c in rows {
@@ -427,6 +458,8 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
     for o in rows {
         records.operators.push(o?);
     }
+    records.scram_secret =
+        db.query_row("SELECT value FROM secrets WHERE name = 'scram_fake_salt'", [], |r| r.get(0))?;
     let mut stmt = db.prepare("SELECT fingerprint, account FROM account_certs")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
@@ -484,6 +517,12 @@ mod tests {
             limit: Some(5),
             lists: vec![ListRecord { list: 'b', mask: "*!*@bad".into(), setter: "Ann".into(), time: 4 }],
             access: vec![("ann".into(), AccessLevel::Founder), ("bob".into(), AccessLevel::Op)],
+            settings: ChannelSettings {
+                description: Some("a channel".into()),
+                keep_topic: false,
+                mlock_on: "nt".into(),
+                mlock_off: "s".into(),
+            },
         };
         store.submit(Change::CreateChannel(chan.clone())).wait().unwrap();
         let ban = BanRecord {

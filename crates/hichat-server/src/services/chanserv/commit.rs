@@ -67,6 +67,11 @@ pub async fn run(server: &Arc<Server>, id: ClientId, msg: &Message) {
         state.begin_hold();
         let mut ctx = Ctx { info: &server.info, state: &mut state, id, oper_verified: None };
         handlers::dispatch(&mut ctx, msg);
+        if ctx.state.clients.contains_key(&id) {
+            // Locked modes go back at once, in the same commit.
+            super::settings::correct_mlock(&mut ctx, &key);
+            super::after_change(&mut ctx, msg.param(0));
+        }
         // `after_change` queued the new record, if anything changed.
         let changes = std::mem::take(&mut state.accounts.outgoing);
         // Every change is submitted; the last to commit is the one to await.

@@ -1,5 +1,6 @@
 //! ChanServ: registered channels. `REGISTER #chan`, `INFO`, `OP`/`DEOP`/
-//! `VOICE`, `ACCESS #chan ADD|DEL|LIST`, `SET #chan FOUNDER`, `DROP`.
+//! `VOICE`, `ACCESS #chan ADD|DEL|LIST`, `SET #chan FOUNDER|DESCRIPTION|
+//! KEEPTOPIC|MLOCK` (see [`settings`]), `DROP`.
 //!
 //! A registered channel keeps its topic, modes, ban/except/invite lists and
 //! access list in the store. When it is created again (first join after it
@@ -9,6 +10,7 @@
 //! members (see [`commit`]).
 
 mod commit;
+mod settings;
 
 pub use commit::{needs_commit, run as run_committed};
 
@@ -36,6 +38,9 @@ const HELP: &[&str] = &[
     "OP|DEOP|VOICE <#channel> [nick] - change op or voice",
     "ACCESS <#channel> ADD <account> <op|voice> | DEL <account> | LIST",
     "SET <#channel> FOUNDER <account> - hand the channel over",
+    "SET <#channel> DESCRIPTION [text] - describe the channel in INFO (none to clear)",
+    "SET <#channel> KEEPTOPIC ON|OFF - keep the topic when the channel empties (on by default)",
+    "SET <#channel> MLOCK [+modes-modes] - modes of imnst ChanServ keeps set or unset (none to clear)",
     "DROP <#channel> - unregister the channel",
 ];
 
@@ -48,7 +53,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, text: &str) {
         "INFO" => info(server, id, args),
         "OP" | "DEOP" | "VOICE" | "DEVOICE" => op(server, id, &command, args),
         "ACCESS" => access(server, id, args).await,
-        "SET" => set(server, id, args).await,
+        "SET" => settings::set(server, id, args).await,
         "DROP" => drop_channel(server, id, args).await,
         "HELP" => {
             for line in HELP {
@@ -94,10 +99,12 @@ pub fn snapshot(chan: &Channel, base: &ChannelRecord) -> ChannelRecord {
         limit: m.limit.map(|l| l as u64),
         lists,
         access: base.access.clone(),
+        settings: base.settings.clone(),
     }
 }
 
-/// Puts a record's topic, modes and lists on a freshly created channel.
+/// Puts a record's topic, modes and lists on a channel (a freshly created
+/// one, or one whose change could not be stored).
 fn restore(chan: &mut Channel, r: &ChannelRecord) {
     chan.topic = r.topic.as_ref().map(|t| Topic { text: t.text.clone(), setter: t.setter.clone(), time: t.time });
     chan.modes = ChannelModes {
@@ -140,6 +147,10 @@ pub fn before_join(ctx: &mut Ctx<'_>, chan_key: &str) {
     let Some(record) = ctx.state.records.channels.get(chan_key) else { return };
     let mut chan = Channel::new(record.display.clone(), record.registered_at);
     restore(&mut chan, record);
+    if !record.settings.keep_topic {
+        chan.topic = None;
+    }
+    settings::enforce_mlock(&mut chan, &record.settings);
     ctx.state.channels.insert(chan_key.to_owned(), chan);
 }
 
@@ -275,8 +286,15 @@ fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         reply(ctx, CS, &format!("Channel: {}", r.display));
         reply(ctx, CS, &format!("Founder: {founder}"));
         reply(ctx, CS, &format!("Registered: {}", clock::format_utc(r.registered_at)));
+        if let Some(d) = &r.settings.description {
+            reply(ctx, CS, &format!("Description: {d}"));
+        }
         if let Some(t) = &r.topic {
             reply(ctx, CS, &format!("Topic: {}", t.text));
+        }
+        reply(ctx, CS, &format!("Keep topic: {}", if r.settings.keep_topic { "on" } else { "off" }));
+        if let Some(mlock) = settings::mlock_string(&r.settings) {
+            reply(ctx, CS, &format!("Mode lock: {mlock}"));
         }
     });
 }
@@ -396,27 +414,6 @@ async fn access(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         }
         _ => say(server, id, USAGE),
     }
-}
-
-async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let (Some(name), Some(what), Some(value)) = (args.first(), args.get(1), args.get(2)) else {
-        return say(server, id, "Usage: SET <#channel> FOUNDER <account>");
-    };
-    if !what.eq_ignore_ascii_case("FOUNDER") {
-        return say(server, id, "Only SET FOUNDER is supported");
-    }
-    commit(server, id, |ctx| {
-        let new = accounts::fold(value);
-        if !ctx.state.records.accounts.contains_key(&new) {
-            return Err(format!("{value} is not a registered account"));
-        }
-        let record = require(ctx, name, AccessLevel::Founder)?;
-        let old = std::mem::replace(&mut record.founder, new.clone());
-        record.access.retain(|(a, _)| *a != old && *a != new);
-        record.access.push((new, AccessLevel::Founder));
-        Ok((Change::UpdateChannel(record.clone()), format!("{value} is now the founder of {name}")))
-    })
-    .await;
 }
 
 async fn drop_channel(server: &Arc<Server>, id: ClientId, args: &[&str]) {
