@@ -179,3 +179,48 @@ async fn scram_sha_256_against_python() {
     assert!(bad.unwrap().starts_with("FAIL 904"), "a wrong password fails");
     server.stop().await;
 }
+
+/// The server-first message of a SCRAM exchange for `user`, after which
+/// the exchange is aborted.
+async fn scram_server_first(server: &TestServer, nick: &str, user: &str) -> String {
+    let mut c = sasl_client(server, nick).await;
+    c.send("AUTHENTICATE SCRAM-SHA-256").await;
+    c.expect("AUTHENTICATE").await;
+    c.send(&format!("AUTHENTICATE {}", b64(&format!("n,,n={user},r=clientnonce123")))).await;
+    let m = c.expect("AUTHENTICATE").await;
+    c.send("AUTHENTICATE *").await;
+    c.expect("906").await;
+    String::from_utf8(decode_b64(&m.params[0])).unwrap()
+}
+
+fn decode_b64(s: &str) -> Vec<u8> {
+    const T: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bits: Vec<u32> = s.trim_end_matches('=').chars().map(|c| T.find(c).unwrap() as u32).collect();
+    let mut out = Vec::new();
+    for chunk in bits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, x)| acc | x << (18 - 6 * i));
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+/// SCRAM for an account that does not exist goes on like any other, with
+/// a salt that stays the same, so it does not tell that the account is
+/// missing; it fails only at the end.
+#[tokio::test]
+async fn scram_does_not_reveal_unknown_accounts() {
+    let server = TestServer::start().await;
+    make_account(&server, "Real", "pencil-case").await;
+    let salt_of = |first: &str| first.split(',').find_map(|f| f.strip_prefix("s=")).unwrap().to_owned();
+    let iterations_of = |first: &str| first.split(',').find_map(|f| f.strip_prefix("i=")).unwrap().to_owned();
+    let real = scram_server_first(&server, "r1", "real").await;
+    let ghost = scram_server_first(&server, "g1", "ghost").await;
+    let ghost_again = scram_server_first(&server, "g2", "ghost").await;
+    assert_eq!(salt_of(&ghost), salt_of(&ghost_again), "a made-up salt is the same on every try");
+    assert_ne!(salt_of(&ghost), salt_of(&real));
+    assert_eq!(decode_b64(&salt_of(&ghost)).len(), decode_b64(&salt_of(&real)).len());
+    assert_eq!(iterations_of(&ghost), iterations_of(&real));
+    server.stop().await;
+}

@@ -96,6 +96,34 @@ impl Failures {
     }
 }
 
+/// When the per-account failure table has this many names, names with no
+/// failure left in the window are dropped before another is added.
+const PRUNE_AT: usize = 4096;
+
+impl Runtime {
+    /// Whether another login attempt for (folded) `account` is allowed.
+    /// Adds nothing to the table.
+    pub fn login_allowed(&mut self, account: &str, now: Instant) -> bool {
+        match self.failures.get_mut(account) {
+            Some(f) => f.allowed(now),
+            None => true,
+        }
+    }
+
+    /// Notes a failed login for (folded) `account`, pruning the table first
+    /// when it is large, so that guessing many names cannot grow it without
+    /// bound.
+    pub fn record_failure(&mut self, account: String, now: Instant) {
+        if self.failures.len() >= PRUNE_AT {
+            self.failures.retain(|_, f| {
+                f.allowed(now); // drops failures older than the window
+                !f.0.is_empty()
+            });
+        }
+        self.failures.entry(account).or_default().record(now);
+    }
+}
+
 /// Server-wide account bookkeeping that is not stored.
 #[derive(Debug, Default)]
 pub struct Runtime {
@@ -341,7 +369,7 @@ pub async fn check_login(
     }
     let found = {
         let mut state = server.state();
-        let limited = !state.accounts.failures.entry(folded.clone()).or_default().allowed(now);
+        let limited = !state.accounts.login_allowed(&folded, now);
         if limited {
             return Err(LoginError::Throttled);
         }
@@ -361,7 +389,7 @@ pub async fn check_login(
         _ => {
             let now = Instant::now();
             session.failures.record(now);
-            server.state().accounts.failures.entry(folded).or_default().record(now);
+            server.state().accounts.record_failure(folded, now);
             tracing::info!(account, "failed login");
             Err(LoginError::BadPassword)
         }
@@ -394,6 +422,21 @@ mod tests {
         assert!(verify(&c, "correct horse"));
         assert!(!verify(&c, "correct horsf"));
         assert_eq!(format!("{c:?}"), "Credentials(..)");
+    }
+
+    #[test]
+    fn failure_table_is_pruned() {
+        let mut r = Runtime::default();
+        let t = Instant::now();
+        for i in 0..PRUNE_AT {
+            assert!(r.login_allowed(&format!("n{i}"), t));
+            r.record_failure(format!("n{i}"), t);
+        }
+        assert_eq!(r.failures.len(), PRUNE_AT);
+        // Checking a name adds nothing; a failure after the window prunes.
+        assert!(r.login_allowed("someone", t));
+        r.record_failure("late".into(), t + FAIL_WINDOW);
+        assert_eq!(r.failures.len(), 1);
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub async fn authenticate(server: &Arc<Server>, id: ClientId, session: &mut Sess
         SaslState::ScramFinal { exchange, account, .. } => {
             let Some(server_final) = std::str::from_utf8(&payload).ok().and_then(|m| exchange.finish(m)) else {
                 session.failures.record(std::time::Instant::now());
-                server.state().accounts.failures.entry(fold(&account)).or_default().record(std::time::Instant::now());
+                server.state().accounts.record_failure(fold(&account), std::time::Instant::now());
                 tracing::info!(account = %account, "failed SCRAM login");
                 return failed(server, id, session);
             };
@@ -231,15 +231,19 @@ fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
     let folded = fold(&first.username);
     let found = {
         let mut state = server.state();
-        if !state.accounts.failures.entry(folded.clone()).or_default().allowed(now) {
-            None
-        } else {
-            state.records.accounts.get(&folded).map(|a| (a.display.clone(), a.credentials.clone()))
+        if !state.accounts.login_allowed(&folded, now) {
+            return failed(server, id, session);
+        }
+        match state.records.accounts.get(&folded) {
+            Some(a) => (a.display.clone(), a.credentials.clone()),
+            // An account that does not exist gets an exchange like any
+            // other, with a salt that is always the same for that name, and
+            // fails only at the end: nothing tells it apart from a wrong
+            // password.
+            None => (first.username.clone(), scram::unknown_account(&state.records.scram_secret, &folded)),
         }
     };
-    let Some((account, creds)) = found else {
-        return failed(server, id, session);
-    };
+    let (account, creds) = found;
     let mut nonce = [0u8; 18];
     rand::thread_rng().fill_bytes(&mut nonce);
     let exchange = scram::Exchange::new(

@@ -32,6 +32,24 @@ pub fn derive(password: &str, salt: &[u8], iterations: u32) -> ([u8; 32], [u8; 3
     (stored_key, server_key)
 }
 
+/// Made-up credentials for an account that does not exist: the salt is
+/// derived from the server's secret and the name (the same on every try and
+/// across restarts, like a real account's), the keys are random, so the
+/// exchange runs to its end and fails there.
+pub fn unknown_account(secret: &[u8], folded_name: &str) -> crate::store::Credentials {
+    use rand::RngCore;
+    let salt = hmac(secret, format!("scram salt {folded_name}").as_bytes())[..16].to_vec();
+    let mut keys = [0u8; 64];
+    rand::thread_rng().fill_bytes(&mut keys);
+    crate::store::Credentials {
+        password_hash: String::new(),
+        scram_salt: salt,
+        scram_iterations: ITERATIONS,
+        scram_stored_key: keys[..32].to_vec(),
+        scram_server_key: keys[32..].to_vec(),
+    }
+}
+
 /// The client's first message, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientFirst {
