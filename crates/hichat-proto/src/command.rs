@@ -126,6 +126,18 @@ pub enum Command {
         reason: String,
     },
     Wallops(String),
+    /// draft/read-marker: `MARKREAD <target> [timestamp]`. Both optional
+    /// here: a missing target gets a FAIL, not 461.
+    Markread {
+        target: Option<String>,
+        timestamp: Option<String>,
+    },
+    /// draft/channel-rename: `RENAME <channel> <new name> [reason]`.
+    Rename {
+        channel: String,
+        new_name: String,
+        reason: Option<String>,
+    },
 }
 
 /// Why a message is not a usable command.
@@ -316,6 +328,11 @@ impl Command {
                 need(1)?;
                 Command::Wallops(p[0].clone())
             }
+            "MARKREAD" => Command::Markread { target: opt(0), timestamp: opt(1) },
+            "RENAME" => {
+                need(2)?;
+                Command::Rename { channel: p[0].clone(), new_name: p[1].clone(), reason: opt(2) }
+            }
             _ => return Err(CommandError::Unknown(msg.command.clone())),
         };
         Ok(cmd)
@@ -361,6 +378,8 @@ impl Command {
             Command::Oper { .. } => "OPER",
             Command::Kill { .. } => "KILL",
             Command::Wallops(_) => "WALLOPS",
+            Command::Markread { .. } => "MARKREAD",
+            Command::Rename { .. } => "RENAME",
         }
     }
 }

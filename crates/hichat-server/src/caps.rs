@@ -24,12 +24,17 @@ pub enum Cap {
     Chghost,
     StandardReplies,
     MessageRedaction,
+    AccountTag,
+    Multiline,
+    ReadMarker,
+    ChannelRename,
 }
 
 impl Cap {
     /// Every capability offered, in the order CAP LS lists them.
     pub const ALL: &'static [Cap] = &[
         Cap::AccountNotify,
+        Cap::AccountTag,
         Cap::AwayNotify,
         Cap::CapNotify,
         Cap::Chghost,
@@ -50,6 +55,9 @@ impl Cap {
         Cap::NoImplicitNames,
         Cap::PreAway,
         Cap::MessageRedaction,
+        Cap::Multiline,
+        Cap::ReadMarker,
+        Cap::ChannelRename,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +83,10 @@ impl Cap {
             Cap::Chghost => "chghost",
             Cap::StandardReplies => "standard-replies",
             Cap::MessageRedaction => "draft/message-redaction",
+            Cap::AccountTag => "account-tag",
+            Cap::Multiline => crate::multiline::BATCH_TYPE,
+            Cap::ReadMarker => "draft/read-marker",
+            Cap::ChannelRename => "draft/channel-rename",
         }
     }
 
@@ -83,6 +95,7 @@ impl Cap {
         match self {
             Cap::Sasl => Some(crate::accounts::sasl::MECHANISMS),
             Cap::AccountRegistration => Some("before-connect"),
+            Cap::Multiline => Some(crate::multiline::CAP_VALUE),
             _ => None,
         }
     }
@@ -145,9 +158,16 @@ pub fn ls_line_302_for(tls: bool) -> String {
     Cap::ALL.iter().map(item).collect::<Vec<_>>().join(" ")
 }
 
-/// Longest capability list put in one CAP line for 302 clients, leaving
-/// room for the source, nick and `CAP LS *` within 512 bytes.
-pub const LIST_CHUNK: usize = 400;
+/// Longest capability list put in one `CAP <nick> LS` line from `server`
+/// to a 302 client: what is left of 512 bytes after the source, the nick,
+/// `CAP LS *` and CR LF (never less than [`MIN_LIST_CHUNK`]).
+pub fn list_chunk(server: &str, nick: &str) -> usize {
+    let overhead = ":".len() + server.len() + " CAP ".len() + nick.len() + " LS * :".len() + "\r\n".len();
+    512usize.saturating_sub(overhead).max(MIN_LIST_CHUNK)
+}
+
+/// The shortest piece a capability list is cut into.
+pub const MIN_LIST_CHUNK: usize = 200;
 
 /// Splits a space-separated list into pieces of at most `max` bytes (a
 /// single longer item stands alone). Always at least one piece.
@@ -220,7 +240,11 @@ mod tests {
     fn long_lists_split() {
         assert_eq!(split_list("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(split_list("", 5), [""]);
-        assert_eq!(split_list(&ls_line_302(), LIST_CHUNK).len(), 1);
+        // Every piece fits, and together they are the whole list.
+        let pieces = split_list(&ls_line_302(), MIN_LIST_CHUNK);
+        assert!(pieces.len() > 1 && pieces.iter().all(|p| p.len() <= MIN_LIST_CHUNK), "{pieces:?}");
+        assert_eq!(pieces.join(" "), ls_line_302());
+        assert_eq!(list_chunk("irc.example.org", "ann"), 512 - 1 - 15 - 5 - 3 - 7 - 2);
     }
 
     #[test]

@@ -566,7 +566,7 @@ fn parse_line(line: &[u8]) -> Result<Option<Message>, reply::HandlerError> {
         Ok(msg) => Ok(Some(msg)),
         Err(ParseError::Empty) => Ok(None),
         Err(ParseError::InvalidUtf8) => Err(reply::HandlerError::Fail {
-            command: "*".into(),
+            command: readable_verb(line).unwrap_or_else(|| "*".into()),
             code: "INVALID_UTF8",
             context: Vec::new(),
             text: "Message rejected, your IRC software MUST use UTF-8 encoding on this network".into(),
@@ -578,6 +578,23 @@ fn parse_line(line: &[u8]) -> Result<Option<Message>, reply::HandlerError> {
             text: format!("Message rejected: {e}"),
         }),
     }
+}
+
+/// The command of a line that is not valid UTF-8, when the command itself
+/// can be read: UTF8ONLY answers `FAIL <command> INVALID_UTF8`, or `FAIL *`
+/// when it cannot tell the command.
+fn readable_verb(line: &[u8]) -> Option<String> {
+    let mut words = line.split(|b| *b == b' ').filter(|w| !w.is_empty());
+    let mut word = words.next()?;
+    if word.starts_with(b"@") {
+        word = words.next()?;
+    }
+    if word.starts_with(b":") {
+        word = words.next()?;
+    }
+    let word = word.strip_suffix(b"\r\n").or_else(|| word.strip_suffix(b"\n")).unwrap_or(word);
+    (!word.is_empty() && word.iter().all(u8::is_ascii_alphanumeric))
+        .then(|| String::from_utf8_lossy(word).to_ascii_uppercase())
 }
 
 /// Checks an OPER attempt's password on a blocking thread. Returns the

@@ -25,6 +25,7 @@ pub mod listener;
 pub mod live;
 pub mod metrics;
 mod msgid;
+mod multiline;
 pub mod operators;
 pub mod outbox;
 mod plain;

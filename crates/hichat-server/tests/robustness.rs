@@ -57,10 +57,17 @@ async fn long_line_gets_417_and_is_dropped() {
 async fn invalid_utf8_is_refused_and_never_relayed() {
     let server = TestServer::start().await;
     let (mut ann, mut bob) = pair(&server).await;
-    for bad in [&b"PRIVMSG #r :caf\xe9\r\n"[..], b"PRIVMSG #r :\xff\xfe\r\n", b"PRIVMSG bob :\xe4\xbd\r\n"] {
+    // The FAIL names the command when it can be read (UTF8ONLY), else `*`.
+    let lines = [
+        (&b"PRIVMSG #r :caf\xe9\r\n"[..], "PRIVMSG"),
+        (b"@+x=y :ann privmsg #r :\xff\xfe\r\n", "PRIVMSG"),
+        (b"NOTICE bob :\xe4\xbd\r\n", "NOTICE"),
+        (b"PRIV\xffMSG bob :hi\r\n", "*"),
+    ];
+    for (bad, command) in lines {
         ann.send_raw(bad).await;
         let fail = ann.expect("FAIL").await;
-        assert_eq!(&fail.params[..2], ["*", "INVALID_UTF8"], "{fail:?}");
+        assert_eq!(&fail.params[..2], [command, "INVALID_UTF8"], "{fail:?}");
         ann.expect_nothing().await;
     }
     bob.expect_nothing().await;

@@ -156,6 +156,8 @@ pub fn is_async_command(msg: &Message) -> bool {
 /// channel, for client `id`.
 pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, msg: Message) {
     let verb = msg.command.to_ascii_uppercase();
+    // TOPIC and MODE run through the dispatcher, which answers labels itself.
+    let labeled = !matches!(verb.as_str(), "TOPIC" | "MODE") && crate::labeled::begin_detached(server, id, &msg);
     match verb.as_str() {
         "AUTHENTICATE" => sasl::authenticate(server, id, session, &msg).await,
         "REGISTER" => register_command(server, id, session, &msg).await,
@@ -170,17 +172,30 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
         v if crate::operators::is_operator_command(v) => crate::operators::handle(server, id, &msg).await,
         _ => services::handle(server, id, session, &msg).await,
     }
+    if labeled {
+        crate::labeled::end_detached(server, id);
+    }
 }
 
 /// Locks the state and runs `f` for client `id`, if it is still there;
-/// removes clients whose queues overflowed afterwards.
+/// removes clients whose queues overflowed afterwards. While a labeled
+/// command of `id` runs here, what `f` sends `id` joins its labeled
+/// response (see [`crate::labeled::Detached`]).
 pub fn with_ctx<R>(server: &Server, id: ClientId, f: impl FnOnce(&mut Ctx<'_>) -> R) -> Option<R> {
     let mut state = server.state();
     if !state.clients.contains_key(&id) {
         return None;
     }
+    let labeled = state.detached_labels.active(id);
+    if labeled {
+        state.begin_capture(id);
+    }
     let mut ctx = Ctx { info: &server.info, state: &mut state, id, oper_verified: None };
     let r = f(&mut ctx);
+    if labeled {
+        let lines = state.end_capture();
+        state.detached_labels.add(id, lines);
+    }
     state.reap(&server.info.name);
     Some(r)
 }
@@ -198,40 +213,40 @@ pub fn fail(ctx: &mut Ctx<'_>, command: &str, code: &str, context: &[&str], text
 /// to peers with account-notify.
 pub fn log_in(ctx: &mut Ctx<'_>, account: &str) {
     let me = ctx.me_mut();
-    me.account = Some(account.to_owned());
+    let before = me.account.replace(account.to_owned());
     let (nick, user, host) = (me.nick.clone(), me.user.clone(), me.host.clone());
     let registered = me.registered;
     tracing::info!(id = ctx.id, nick = %nick, account, "logged in");
     let mask = format!("{nick}!{}@{host}", if user.is_empty() { "*" } else { &user });
     ctx.numeric_text(Numeric::RplLoggedIn, &[&mask, account], &format!("You are now logged in as {account}"));
     if registered {
-        notify_account(ctx, account);
+        notify_account(ctx, account, before.as_deref());
     }
 }
 
 /// Logs client `ctx.id` out: 901, and `ACCOUNT *` to peers.
 pub fn log_out(ctx: &mut Ctx<'_>) {
     let me = ctx.me_mut();
-    if me.account.take().is_none() {
-        return;
-    }
+    let Some(before) = me.account.take() else { return };
     let mask = me.prefix.clone();
     tracing::info!(id = ctx.id, "logged out");
     ctx.numeric(Numeric::RplLoggedOut, &[&mask]);
-    notify_account(ctx, "*");
+    notify_account(ctx, "*", Some(&before));
 }
 
 /// `:prefix ACCOUNT <account>` to every peer (and the client itself) that
-/// has account-notify.
-fn notify_account(ctx: &mut Ctx<'_>, account: &str) {
+/// has account-notify; its `account` tag (account-tag) is the account
+/// `before` the change, as the account-tag spec's example shows.
+fn notify_account(ctx: &mut Ctx<'_>, account: &str, before: Option<&str>) {
     use crate::caps::Cap;
+    use crate::state::{sender::with_account, Relay};
     let msg = Message::new("ACCOUNT", [account]).with_source(ctx.me().prefix.clone());
-    let bytes = msg.to_bytes();
+    let mut relay = with_account(Relay::stamped(msg), before);
     let mut targets = ctx.state.peers(ctx.id);
     targets.insert(ctx.id);
     for t in targets {
         if ctx.state.client(t).is_some_and(|c| c.caps.has(Cap::AccountNotify)) {
-            ctx.state.send_bytes(t, bytes.clone());
+            ctx.state.relay_to(t, &mut relay);
         }
     }
 }
@@ -241,13 +256,12 @@ fn notify_account(ctx: &mut Ctx<'_>, account: &str) {
 /// is encoded once per capability variant (server-time and the like).
 pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) {
     use crate::caps::Cap;
-    use crate::state::Relay;
     let me = ctx.me();
     let account = me.account.clone().unwrap_or_else(|| "*".into());
-    let mut plain = Relay::stamped(Message::new("JOIN", [display]).with_source(me.prefix.clone()));
-    let mut extended = Relay::stamped(
-        Message::new("JOIN", [display, account.as_str(), me.realname.as_str()]).with_source(me.prefix.clone()),
-    );
+    let plain = Message::new("JOIN", [display]).with_source(me.prefix.clone());
+    let extended =
+        Message::new("JOIN", [display, account.as_str(), me.realname.as_str()]).with_source(me.prefix.clone());
+    let (mut plain, mut extended) = (ctx.state.relay_from(ctx.id, plain), ctx.state.relay_from(ctx.id, extended));
     ctx.state.relay_to_channel(chan_key, &mut extended, |_, m| m.caps.has(Cap::ExtendedJoin));
     ctx.state.relay_to_channel(chan_key, &mut plain, |_, m| !m.caps.has(Cap::ExtendedJoin));
 }

@@ -57,6 +57,7 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
     }
+    super::read_marker::on_join(ctx, &key, &display);
     // draft/no-implicit-names: the client asks for NAMES when it wants them.
     if !ctx.me().caps.has(crate::caps::Cap::NoImplicitNames) {
         send_names(ctx, &key);
@@ -129,7 +130,7 @@ pub fn topic(ctx: &mut Ctx<'_>, name: &str, text: Option<String>) -> HandlerResu
     Ok(())
 }
 
-fn send_topic(ctx: &mut Ctx<'_>, display: &str, topic: &Topic) {
+pub(super) fn send_topic(ctx: &mut Ctx<'_>, display: &str, topic: &Topic) {
     ctx.numeric_text(Numeric::RplTopic, &[display], &topic.text);
     ctx.numeric(Numeric::RplTopicWhoTime, &[display, &topic.setter, &topic.time.to_string()]);
 }

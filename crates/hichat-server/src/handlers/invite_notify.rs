@@ -4,7 +4,6 @@
 use super::Ctx;
 use crate::caps::Cap;
 use crate::state::client::ClientId;
-use crate::state::Relay;
 use hichat_proto::Message;
 
 /// Sends `invite` (`:inviter INVITE nick #chan`) to the members of channel
@@ -14,7 +13,7 @@ pub fn notify(ctx: &mut Ctx<'_>, key: &str, invited: ClientId, invite: Message) 
     let Some(chan) = ctx.state.channels.get(key) else { return };
     let ops_only = chan.modes.invite_only;
     let inviter = ctx.id;
-    let mut relay = Relay::stamped(invite);
+    let mut relay = ctx.state.relay_from(inviter, invite);
     ctx.state.relay_to_channel(key, &mut relay, |id, m| {
         id != inviter && id != invited && m.caps.has(Cap::InviteNotify) && (!ops_only || m.prefixes.op)
     });

@@ -7,7 +7,10 @@
 use super::Ctx;
 use crate::caps::Cap;
 use crate::reply::{HandlerError, HandlerResult};
+use crate::state::channel::Member;
+use crate::state::client::{Client, ClientId};
 use crate::state::recent::{Recent, Sent};
+use crate::state::sender::with_account;
 use crate::state::Relay;
 use crate::{client_tags, clock, msgid};
 use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
@@ -46,32 +49,65 @@ pub fn privmsg(ctx: &mut Ctx<'_>, verb: &str, targets: &[String], text: Option<&
     Ok(())
 }
 
-/// The relay of one message: `time`, `msgid`, `bot` when the sender is a
-/// bot (user mode `+B`), and the relayed client tags. Returns the msgid too.
-fn relay(verb: &str, source: &str, bot: bool, target: &str, text: Option<&str>, tags: &[Tag]) -> (Relay, String) {
+/// The relay of one message from `me`: `time`, `msgid`, `account`, `bot`
+/// when the sender is a bot (user mode `+B`), and the relayed client tags.
+/// Returns the msgid too.
+fn relay(verb: &str, me: &Client, target: &str, text: Option<&str>, tags: &[Tag]) -> (Relay, String) {
     let mut params = vec![target];
     params.extend(text);
-    let msg = Message::new(verb, params).with_source(source);
-    let (mut relay, id) = relay_message(msg, bot);
+    let msg = Message::new(verb, params).with_source(me.prefix.as_str());
+    let (mut relay, id) = relay_message(msg, me);
     for t in client_tags::relayed(tags) {
         relay = relay.tag(Cap::MessageTags, t.key, t.value);
     }
     (relay, id)
 }
 
-/// A relay of a user's message stamped with `time`, a new `msgid`, and
-/// `bot` when the sender is a bot. Returns the msgid too.
-pub(super) fn relay_message(msg: Message, bot: bool) -> (Relay, String) {
+/// A relay of a message from `me` stamped with `time`, a new `msgid`, its
+/// account (account-tag) and `bot` when the sender is a bot. Returns the
+/// msgid too.
+pub(super) fn relay_message(msg: Message, me: &Client) -> (Relay, String) {
     let now = clock::unix_millis();
     let id = msgid::new_msgid(now);
-    let mut relay = Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(id.clone()));
-    if bot {
-        relay = relay.tag(Cap::MessageTags, "bot", None);
-    }
-    (relay, id)
+    (user_tags(Relay::new(msg), me, now, Some(&id)), id)
 }
 
-fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
+/// Tags `relay` as a message from `me` sent at `now` (unix milliseconds):
+/// `time`, `msgid` when given, `account` and `bot`.
+pub(super) fn user_tags(relay: Relay, me: &Client, now: u64, msgid: Option<&str>) -> Relay {
+    let mut relay = relay.with_time(now);
+    if let Some(id) = msgid {
+        relay = relay.tag(Cap::MessageTags, "msgid", Some(id.to_owned()));
+    }
+    let mut relay = with_account(relay, me.account.as_deref());
+    if me.modes.bot {
+        relay = relay.tag(Cap::MessageTags, "bot", None);
+    }
+    relay
+}
+
+/// A channel message that may be sent: the channel's key, the STATUSMSG
+/// prefix if any, and the target as shown (`@#Chan`).
+pub(super) struct ChannelRoute {
+    pub key: String,
+    pub status: Option<char>,
+    pub shown: String,
+}
+
+impl ChannelRoute {
+    /// Whether `member` is to receive it; `sender` gets it only with `echo`.
+    pub fn reaches(&self, sender: ClientId, echo: bool, id: ClientId, member: &Member) -> bool {
+        let rank_ok = match self.status {
+            None => true,
+            Some(s) => member.prefixes.op || (s == '+' && member.prefixes.voice),
+        };
+        rank_ok && (id != sender || echo)
+    }
+}
+
+/// Checks that the client may send to channel `target` (`#chan`, or
+/// `@#chan` / `+#chan` for STATUSMSG).
+pub(super) fn channel_route(ctx: &Ctx<'_>, target: &str) -> Result<ChannelRoute, HandlerError> {
     // STATUSMSG: `@#chan` reaches only operators, `+#chan` voiced and up.
     let status = target.chars().next().filter(|c| *c == '@' || *c == '+');
     let name = target.trim_start_matches(['@', '+']);
@@ -94,38 +130,52 @@ fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, t
     if let Some(reason) = refusal {
         return Err(HandlerError::NumericText(Numeric::ErrCannotSendToChan, vec![chan.name.clone()], reason.into()));
     }
-    let echo = me.caps.has(Cap::EchoMessage);
-    let shown_target = match status {
+    let shown = match status {
         Some(s) => format!("{s}{}", chan.name),
         None => chan.name.clone(),
     };
-    let (mut relay, msgid) = relay(verb, &me.prefix, me.modes.bot, &shown_target, text, tags);
-    ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::Channel(key.clone()) });
+    Ok(ChannelRoute { key, status, shown })
+}
+
+fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
+    let route = channel_route(ctx, target)?;
+    let id = ctx.id;
+    let me = ctx.me();
+    let echo = me.caps.has(Cap::EchoMessage);
+    let (mut relay, msgid) = relay(verb, me, &route.shown, text, tags);
+    ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::Channel(route.key.clone()) });
     // TAGMSG reaches only clients that can read tags.
     let tags_only = text.is_none();
-    ctx.state.relay_to_channel(&key, &mut relay, |m, member| {
-        let rank_ok = match status {
-            None => true,
-            Some(s) => member.prefixes.op || (s == '+' && member.prefixes.voice),
-        };
-        rank_ok && (m != id || echo) && (!tags_only || member.caps.has(Cap::MessageTags))
+    ctx.state.relay_to_channel(&route.key, &mut relay, |m, member| {
+        route.reaches(id, echo, m, member) && (!tags_only || member.caps.has(Cap::MessageTags))
     });
     Ok(())
 }
 
-fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
+/// The client a private message to `target` goes to: its id, nick and away
+/// message.
+pub(super) fn user_route(ctx: &Ctx<'_>, target: &str) -> Result<(ClientId, String, Option<String>), HandlerError> {
     let found = ctx.state.find_nick(target).map(|c| (c.id, c.nick.clone(), c.away.clone()));
-    let (target_id, target_nick, away) =
-        found.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [target]))?;
+    found.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [target]))
+}
+
+fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
+    let (target_id, target_nick, away) = user_route(ctx, target)?;
     let me = ctx.me();
-    let (mut relay, msgid) = relay(verb, &me.prefix, me.modes.bot, &target_nick, text, tags);
+    let (mut relay, msgid) = relay(verb, me, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
     ctx.state.recent.remember(msgid, Recent { sender: ctx.id, to: Sent::User(target_id) });
     let reads_tags = |ctx: &Ctx<'_>, id| ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::MessageTags));
     if text.is_some() || reads_tags(ctx, target_id) {
-        ctx.state.relay_to(target_id, &mut relay);
+        if target_id == ctx.id {
+            // To oneself: the delivered copy is not the labeled response
+            // (labeled-response); the echo below is, or else an ACK.
+            ctx.state.uncaptured(|state| state.relay_to(target_id, &mut relay));
+        } else {
+            ctx.state.relay_to(target_id, &mut relay);
+        }
     }
-    if echo && target_id != ctx.id && (text.is_some() || reads_tags(ctx, ctx.id)) {
+    if echo && (text.is_some() || reads_tags(ctx, ctx.id)) {
         ctx.state.relay_to(ctx.id, &mut relay);
     }
     if let (Some(away), "PRIVMSG") = (away, verb) {
@@ -148,16 +198,16 @@ pub fn away(ctx: &mut Ctx<'_>, text: Option<String>) -> HandlerResult {
         None => ctx.numeric(Numeric::RplUnAway, &[]),
     }
     let msg = Message::new("AWAY", text).with_source(ctx.me().prefix.clone());
-    let bytes = msg.to_bytes();
+    let mut relay = ctx.state.relay_from(ctx.id, msg);
     let peers = ctx.state.peers(ctx.id);
     for peer in peers {
         if ctx.state.client(peer).is_some_and(|c| c.caps.has(Cap::AwayNotify)) {
-            ctx.state.send_bytes(peer, bytes.clone());
+            ctx.state.relay_to(peer, &mut relay);
         }
     }
     // extended-monitor: watchers hear it as if they shared a channel.
     for watcher in ctx.state.monitor_extended(ctx.id, Cap::AwayNotify) {
-        ctx.state.send_bytes(watcher, bytes.clone());
+        ctx.state.relay_to(watcher, &mut relay);
     }
     Ok(())
 }

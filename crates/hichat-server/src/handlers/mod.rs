@@ -11,10 +11,13 @@ mod invite_notify;
 mod message;
 mod mode;
 mod monitor;
+mod multiline;
 mod oper;
 mod query;
+mod read_marker;
 mod redact;
 mod registration;
+mod rename;
 mod setname;
 mod whox;
 
@@ -115,15 +118,36 @@ const RULES: &[Rule] = &[
 
 /// Runs one parsed message from client `ctx.id`.
 pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
-    // Before registration only registration commands are even parsed: any
-    // other line, well-formed or not (irssi sends `JOIN :`), gets 451.
-    let verb = msg.verb();
-    // labeled-response: hold back what the command sends its client, then
-    // send it marked with the label.
     let label = crate::labeled::label_of(ctx.me(), msg);
+    // draft/multiline: a batch's lines are collected, not run.
+    if ctx.me().registered {
+        match multiline::intercept(ctx, msg, label.clone()) {
+            multiline::Step::Run => {}
+            multiline::Step::Taken => return,
+            multiline::Step::Answer(label, f) => return labeled(ctx, label, f),
+        }
+    }
+    labeled(ctx, label, |ctx| run_checked(ctx, msg));
+}
+
+/// Runs `f`, answering `label` (labeled-response) with what it sends the
+/// client: the lines are held back, then sent marked with the label.
+fn labeled(ctx: &mut Ctx<'_>, label: Option<String>, f: impl FnOnce(&mut Ctx<'_>)) {
     if label.is_some() {
         ctx.state.begin_capture(ctx.id);
     }
+    f(ctx);
+    if let Some(label) = label {
+        let captured = ctx.state.end_capture();
+        crate::labeled::respond(ctx.state, ctx.id, &ctx.info.name, &label, captured);
+    }
+}
+
+/// Runs a message after the registration check.
+fn run_checked(ctx: &mut Ctx<'_>, msg: &Message) {
+    // Before registration only registration commands are even parsed: any
+    // other line, well-formed or not (irssi sends `JOIN :`), gets 451.
+    let verb = msg.verb();
     let result = if !ctx.me().registered && !RULES.iter().any(|r| r.verb == verb && r.before_registration) {
         Err(HandlerError::numeric(Numeric::ErrNotRegistered, Vec::<String>::new()))
     } else {
@@ -134,10 +158,6 @@ pub fn dispatch(ctx: &mut Ctx<'_>, msg: &Message) {
     }
     if matches!(verb.as_str(), "TOPIC" | "MODE") && ctx.state.clients.contains_key(&ctx.id) {
         crate::services::chanserv::after_change(ctx, msg.param(0));
-    }
-    if let Some(label) = label {
-        let captured = ctx.state.end_capture();
-        crate::labeled::respond(ctx.state, ctx.id, &ctx.info.name, &label, captured);
     }
 }
 
@@ -187,5 +207,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Oper { name, .. } => oper::oper(ctx, &name),
         Command::Kill { nick, reason } => oper::kill(ctx, &nick, &reason),
         Command::Wallops(text) => oper::wallops(ctx, &text),
+        Command::Markread { target, timestamp } => read_marker::markread(ctx, target.as_deref(), timestamp.as_deref()),
+        Command::Rename { channel, new_name, reason } => rename::rename(ctx, &channel, &new_name, reason.as_deref()),
     }
 }

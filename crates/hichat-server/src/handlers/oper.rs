@@ -61,11 +61,11 @@ pub fn kill(ctx: &mut Ctx<'_>, nick: &str, reason: &str) -> HandlerResult {
 
 pub fn wallops(ctx: &mut Ctx<'_>, text: &str) -> HandlerResult {
     let msg = Message::new("WALLOPS", [text]).with_source(ctx.me().prefix.clone());
-    let bytes = msg.to_bytes();
+    let mut relay = ctx.state.relay_from(ctx.id, msg);
     let targets: Vec<_> =
         ctx.state.clients.values().filter(|c| c.registered && c.modes.wallops).map(|c| c.id).collect();
     for t in targets {
-        ctx.state.send_bytes(t, bytes.clone());
+        ctx.state.relay_to(t, &mut relay);
     }
     Ok(())
 }

@@ -53,7 +53,7 @@ pub fn redact(ctx: &mut Ctx<'_>, target: &str, msgid: &str, reason: Option<&str>
     let mut params = vec![shown, msgid.to_owned()];
     params.extend(reason.map(str::to_owned));
     let msg = Message::new("REDACT", params).with_source(me.prefix.clone());
-    let (mut relay, _) = super::message::relay_message(msg, me.modes.bot);
+    let (mut relay, _) = super::message::relay_message(msg, me);
     let wants = |c: crate::caps::Caps| c.has(Cap::MessageRedaction);
     match to {
         Sent::Channel(key) => {

@@ -33,7 +33,8 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
             }
             // A 302 client may be sent the list over several lines, each but
             // the last marked `*`; older clients get one line.
-            let chunks = if v302 { caps::split_list(&line, caps::LIST_CHUNK) } else { vec![line] };
+            let chunks =
+                if v302 { caps::split_list(&line, caps::list_chunk(&ctx.info.name, &nick)) } else { vec![line] };
             let last = chunks.len() - 1;
             for (i, chunk) in chunks.into_iter().enumerate() {
                 let mut params = vec![nick.clone(), "LS".into()];
@@ -124,7 +125,8 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
         let client = &ctx.state.clients[&id];
         ctx.state.whowas.remember(client, &server);
         let msg = Message::new("NICK", [wanted.as_str()]).with_source(ctx.me().prefix.clone());
-        ctx.state.send_to_peers(id, &msg, true);
+        let mut relay = ctx.state.relay_from(id, msg);
+        ctx.state.relay_to_peers(id, &mut relay, true);
         let me = ctx.me_mut();
         let old_nick = std::mem::replace(&mut me.nick, wanted);
         me.update_prefix();

@@ -3,7 +3,6 @@
 use super::Ctx;
 use crate::caps::Cap;
 use crate::reply::{HandlerError, HandlerResult};
-use crate::state::Relay;
 use hichat_proto::Message;
 
 /// The longest real name (ISUPPORT NAMELEN), in bytes.
@@ -22,8 +21,8 @@ pub fn setname(ctx: &mut Ctx<'_>, realname: &str) -> HandlerResult {
     }
     ctx.me_mut().realname = realname.to_owned();
     let msg = Message::new("SETNAME", [realname]).with_source(ctx.me().prefix.clone());
-    let mut relay = Relay::stamped(msg);
     let id = ctx.id;
+    let mut relay = ctx.state.relay_from(id, msg);
     let mut to: Vec<_> = ctx.state.peers(id).into_iter().collect();
     to.push(id);
     // extended-monitor: watchers hear it as if they shared a channel.

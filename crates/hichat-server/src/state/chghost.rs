@@ -22,8 +22,8 @@ impl State {
         let new_prefix = c.prefix.clone();
         let channels = c.channels.clone();
 
-        let mut chghost = Relay::stamped(Message::new("CHGHOST", [user, host]).with_source(old_prefix.clone()));
-        let mut quit = Relay::stamped(Message::new("QUIT", ["Changing host"]).with_source(old_prefix));
+        let mut chghost = self.relay_from(id, Message::new("CHGHOST", [user, host]).with_source(old_prefix.clone()));
+        let mut quit = self.relay_from(id, Message::new("QUIT", ["Changing host"]).with_source(old_prefix));
         let mut targets: Vec<_> = self.peers(id).into_iter().collect();
         targets.push(id);
         targets.extend(self.monitor_extended(id, Cap::Chghost));
@@ -38,7 +38,7 @@ impl State {
             let Some(chan) = self.channels.get(&key) else { continue };
             let name = chan.name.clone();
             let status = chan.prefixes(id);
-            let mut join = Relay::stamped(Message::new("JOIN", [name.as_str()]).with_source(new_prefix.clone()));
+            let mut join = self.relay_from(id, Message::new("JOIN", [name.as_str()]).with_source(new_prefix.clone()));
             self.relay_to_channel(&key, &mut join, |m, member| m != id && !member.caps.has(Cap::Chghost));
             let nick = new_prefix.split('!').next().unwrap_or_default().to_owned();
             let modes: String =

@@ -96,6 +96,8 @@ pub struct Client {
     pub tls: bool,
     /// SHA-256 fingerprint of the client's TLS certificate (lowercase hex).
     pub certfp: Option<String>,
+    /// A draft/multiline batch being sent, until its `BATCH -`.
+    pub multiline: Option<Box<crate::multiline::OpenBatch>>,
     /// Folded names of the channels this client is in.
     pub channels: Vec<String>,
     /// Folded names of channels this client has been invited to.
@@ -127,6 +129,7 @@ impl Client {
             away: None,
             oper_name: None,
             account: None,
+            multiline: None,
             tls: false,
             certfp: None,
             channels: Vec::new(),

@@ -68,6 +68,12 @@ impl Relay {
         &self.msg
     }
 
+    /// The bits of the capabilities its tags need: recipients whose
+    /// capabilities agree on these get the same encoding.
+    pub fn mask(&self) -> u32 {
+        self.mask
+    }
+
     /// The encoding a client with `caps` receives. Made on first use of
     /// each variant, then shared.
     pub fn bytes_for(&mut self, caps: Caps) -> Bytes {
@@ -115,9 +121,26 @@ impl Relay {
     }
 }
 
+/// What fan-out sends: the bytes (one line or several) a client with given
+/// capabilities receives, made once per variant and then shared.
+pub trait Encode {
+    fn encoding(&mut self, caps: Caps) -> &Bytes;
+}
+
+impl Encode for Relay {
+    fn encoding(&mut self, caps: Caps) -> &Bytes {
+        Relay::encoding(self, caps)
+    }
+}
+
 impl State {
     /// Relays to the members of a channel for which `include` holds.
-    pub fn relay_to_channel(&mut self, chan_key: &str, relay: &mut Relay, include: impl Fn(ClientId, &Member) -> bool) {
+    pub fn relay_to_channel(
+        &mut self,
+        chan_key: &str,
+        relay: &mut impl Encode,
+        include: impl Fn(ClientId, &Member) -> bool,
+    ) {
         let Some(chan) = self.channels.get(chan_key) else { return };
         let captured = self.capture.as_ref().map(|(id, _)| *id);
         let mut relayed = 0;
@@ -142,7 +165,7 @@ impl State {
 
     /// Relays once to everyone sharing a channel with `id`, and to `id`
     /// itself when `include_self`.
-    pub fn relay_to_peers(&mut self, id: ClientId, relay: &mut Relay, include_self: bool) {
+    pub fn relay_to_peers(&mut self, id: ClientId, relay: &mut impl Encode, include_self: bool) {
         let mut targets = self.peers(id);
         if include_self {
             targets.insert(id);
@@ -153,9 +176,9 @@ impl State {
     }
 
     /// Relays to one client, encoded for its capabilities.
-    pub fn relay_to(&mut self, id: ClientId, relay: &mut Relay) {
+    pub fn relay_to(&mut self, id: ClientId, relay: &mut impl Encode) {
         if let Some(caps) = self.clients.get(&id).map(|c| c.caps) {
-            let bytes = relay.bytes_for(caps);
+            let bytes = relay.encoding(caps).clone();
             self.send_bytes(id, bytes);
         }
     }
@@ -181,6 +204,16 @@ impl State {
     /// Stops capturing and returns what was held back.
     pub fn end_capture(&mut self) -> Vec<Bytes> {
         self.capture.take().map(|(_, lines)| lines).unwrap_or_default()
+    }
+
+    /// Runs `f` with capturing paused, so what it sends is not part of a
+    /// labeled response: a message a client sends itself is delivered to it
+    /// unlabeled, and only the echo-message copy carries the label.
+    pub fn uncaptured<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        let capture = self.capture.take();
+        let r = f(self);
+        self.capture = capture;
+        r
     }
 }
 

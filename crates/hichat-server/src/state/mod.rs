@@ -13,14 +13,16 @@ pub mod client;
 mod fanout;
 pub mod held;
 pub mod monitor;
+pub mod read_markers;
 pub mod recent;
+pub mod sender;
 mod whowas;
 
 use crate::outbox::Push;
 use bytes::Bytes;
 use channel::Channel;
 use client::{Client, ClientId};
-pub use fanout::Relay;
+pub use fanout::{Encode, Relay};
 use hichat_proto::{casemap, Message};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -76,6 +78,10 @@ pub struct State {
     capture: Option<(ClientId, Vec<Bytes>)>,
     /// Output held until a store commit (see [`held`]).
     held: held::Held,
+    /// Labels of commands running outside the dispatcher.
+    pub detached_labels: crate::labeled::Detached,
+    /// Read markers of clients not logged in.
+    pub nick_markers: read_markers::NickMarkers,
 }
 
 impl State {
@@ -163,10 +169,11 @@ impl State {
     }
 
     /// Sends a message to every member of a channel except `except`, with
-    /// a `time` tag for those with server-time. The message is encoded once
+    /// a `time` tag for those with server-time (and `account` for account-tag,
+    /// see [`State::relay_of`]). The message is encoded once
     /// per capability variant and the bytes shared by every member's queue.
     pub fn send_to_channel(&mut self, chan_key: &str, msg: &Message, except: Option<ClientId>) {
-        let mut relay = Relay::stamped(msg.clone());
+        let mut relay = self.relay_of(msg.clone());
         self.relay_to_channel(chan_key, &mut relay, |id, _| Some(id) != except);
     }
 
@@ -186,9 +193,9 @@ impl State {
 
     /// Sends a message once to everyone sharing a channel with `id`, and to
     /// `id` too when `include_self`, with a `time` tag for those with
-    /// server-time.
+    /// server-time (and `account`, see [`State::relay_of`]).
     pub fn send_to_peers(&mut self, id: ClientId, msg: &Message, include_self: bool) {
-        let mut relay = Relay::stamped(msg.clone());
+        let mut relay = self.relay_of(msg.clone());
         self.relay_to_peers(id, &mut relay, include_self);
     }
 
@@ -234,7 +241,7 @@ impl State {
         let Some(client) = self.clients.get(&id) else { return };
         if client.registered {
             let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
-            self.relay_to_peers(id, &mut Relay::stamped(quit), false);
+            self.relay_to_peers(id, &mut self.relay_from(id, quit), false);
         }
         let Some(client) = self.clients.remove(&id) else { return };
         self.recount(id, counted);

@@ -104,6 +104,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL
     ) STRICT;
     INSERT INTO secrets (name, value) VALUES ('scram_fake_salt', randomblob(32));",
+    // 8: draft/read-marker: the last read message's time per account and
+    // target (a folded channel name or nick).
+    "CREATE TABLE read_markers (
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (account, target)
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -213,6 +213,21 @@ pub enum Change {
         account: String,
         fingerprint: String,
     },
+    /// Moves an account's read marker for a target (folded) forward to
+    /// `time` (Unix milliseconds); an earlier time leaves it as it is.
+    SetReadMarker {
+        account: String,
+        target: String,
+        time: u64,
+    },
+    /// Renames a registered channel (folded names), with its lists, access
+    /// and history settings, in one step. Fails with
+    /// [`StoreError::Conflict`] when `to` is registered already.
+    RenameChannel {
+        from: String,
+        to: String,
+        display: String,
+    },
 }
 
 /// Everything in the store, as read at start-up.
@@ -230,6 +245,9 @@ pub struct Records {
     /// TLS client certificate fingerprint to the (casefolded) account it
     /// logs in to.
     pub certs: HashMap<String, String>,
+    /// Read markers: account (casefolded) to target (casefolded) to the
+    /// last read message's time in Unix milliseconds.
+    pub read_markers: HashMap<String, HashMap<String, u64>>,
 }
 
 /// Why a change or read failed.

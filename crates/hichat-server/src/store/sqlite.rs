@@ -283,7 +283,46 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
                 return Err(StoreError::NotFound);
             }
         }
+        Change::SetReadMarker { account, target, time } => {
+            db.execute(
+                "INSERT INTO read_markers (account, target, time) VALUES (?1,?2,?3)
+                 ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)",
+                params![account, target, *time as i64],
+            )?;
+        }
+        Change::RenameChannel { from, to, display } => rename_channel(db, from, to, display)?,
     }
+    Ok(())
+}
+
+/// Renames a registered channel. The tables that refer to it do so without
+/// `ON UPDATE CASCADE`, so the row is copied under the new name, the
+/// references moved, and the old row deleted, all inside the change's
+/// savepoint. The columns and the referring tables are read from the schema,
+/// so settings added by later migrations move too.
+fn rename_channel(db: &Connection, from: &str, to: &str, display: &str) -> Result<(), StoreError> {
+    let mut stmt =
+        db.prepare("SELECT name FROM pragma_table_info('channels') WHERE name NOT IN ('name', 'display')")?;
+    let columns: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let columns = columns.join(", ");
+    let copied = db.execute(
+        &format!(
+            "INSERT INTO channels (name, display, {columns}) SELECT ?2, ?3, {columns} FROM channels WHERE name = ?1"
+        ),
+        params![from, to, display],
+    )?;
+    if copied == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let mut stmt = db.prepare(
+        "SELECT m.name, f.\"from\" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f
+         WHERE m.type = 'table' AND f.\"table\" = 'channels' AND f.\"to\" = 'name'",
+    )?;
+    let refs: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (table, column) in refs {
+        db.execute(&format!("UPDATE \"{table}\" SET \"{column}\" = ?2 WHERE \"{column}\" = ?1"), params![from, to])?;
+    }
+    db.execute("DELETE FROM channels WHERE name = ?1", [from])?;
     Ok(())
 }
 
@@ -460,6 +499,12 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
     }
     records.scram_secret =
         db.query_row("SELECT value FROM secrets WHERE name = 'scram_fake_salt'", [], |r| r.get(0))?;
+    let mut stmt = db.prepare("SELECT account, target, time FROM read_markers")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    for row in rows {
+        let (account, target, time) = row?;
+        records.read_markers.entry(account).or_default().insert(target, time as u64);
+    }
     let mut stmt = db.prepare("SELECT fingerprint, account FROM account_certs")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
@@ -498,6 +543,46 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn read_markers_move_forward_and_channels_rename() {
+        let dir = temp_dir("markers");
+        let store = SqliteStore::open(&dir).unwrap();
+        store.submit(Change::CreateAccount(account("Ann"))).wait().unwrap();
+        for time in [5, 9, 7] {
+            let change = Change::SetReadMarker { account: "ann".into(), target: "#a".into(), time };
+            store.submit(change).wait().unwrap();
+        }
+        let chan = ChannelRecord {
+            name: "#a".into(),
+            display: "#A".into(),
+            founder: "ann".into(),
+            registered_at: 1,
+            lists: vec![ListRecord { list: 'b', mask: "*!*@bad".into(), setter: "Ann".into(), time: 4 }],
+            access: vec![("ann".into(), AccessLevel::Founder)],
+            ..ChannelRecord::default()
+        };
+        store.submit(Change::CreateChannel(chan.clone())).wait().unwrap();
+        let mut taken = chan.clone();
+        (taken.name, taken.display) = ("#taken".into(), "#taken".into());
+        store.submit(Change::CreateChannel(taken)).wait().unwrap();
+        let rename = |to: &str| Change::RenameChannel { from: "#a".into(), to: to.into(), display: to.to_uppercase() };
+        assert_eq!(store.submit(rename("#taken")).wait(), Err(StoreError::Conflict));
+        store.submit(rename("#b")).wait().unwrap();
+        assert_eq!(store.submit(rename("#c")).wait(), Err(StoreError::NotFound));
+        drop(store);
+
+        let store = SqliteStore::open(&dir).unwrap();
+        let r = store.load().unwrap();
+        assert_eq!(r.read_markers["ann"]["#a"], 9);
+        let renamed = ChannelRecord { name: "#b".into(), display: "#B".into(), ..chan };
+        assert_eq!(r.channels["#b"], renamed);
+        assert!(!r.channels.contains_key("#a"));
+        store.submit(Change::DropAccount("ann".into())).wait().unwrap();
+        assert!(store.load().unwrap().read_markers.is_empty(), "dropping an account drops its markers");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -227,7 +227,8 @@ impl TestClient {
     /// Registers after negotiating `caps` with CAP LS 302 / REQ / END.
     pub async fn register_with_caps(&mut self, nick: &str, caps: &str) {
         self.send("CAP LS 302").await;
-        self.expect("CAP").await;
+        // The list may come over several lines, all but the last marked `*`.
+        while self.expect("CAP").await.params.get(2).is_some_and(|p| p == "*") {}
         self.send(&format!("CAP REQ :{caps}")).await;
         let ack = self.expect("CAP").await;
         assert_eq!(ack.params[1], "ACK", "{ack:?}");
