@@ -73,6 +73,19 @@ pub struct ChartSpec<'a> {
     pub y_label: &'a str,
     /// Values are divided by this before plotting (e.g. 1e6 for millions).
     pub y_scale: f64,
+    /// A logarithmic value axis, for figures spanning orders of magnitude.
+    pub log_y: bool,
+}
+
+/// Where a value is drawn: itself, or its logarithm on a log axis (drawn
+/// on a linear axis whose labels undo it, so ticks fall on powers of ten).
+fn y_pos(spec: &ChartSpec, v: f64) -> f64 {
+    let v = v / spec.y_scale;
+    if spec.log_y {
+        v.max(1e-3).log10()
+    } else {
+        v
+    }
 }
 
 /// Draws `series` as lines with points against channel size (log scale).
@@ -81,7 +94,14 @@ pub fn draw(path: &Path, spec: &ChartSpec, series: &[Series]) -> anyhow::Result<
     anyhow::ensure!(!all.is_empty(), "no points for {}", spec.title);
     let x_min = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let x_max = all.iter().map(|p| p.0).fold(0.0, f64::max);
-    let y_max = all.iter().map(|p| p.1 / spec.y_scale).fold(0.0, f64::max);
+    let y_max = all.iter().map(|p| y_pos(spec, p.1)).fold(f64::NEG_INFINITY, f64::max);
+    let y_min = all.iter().map(|p| y_pos(spec, p.1)).fold(f64::INFINITY, f64::min);
+    let (y_lo, y_hi, y_ticks) = if spec.log_y {
+        let (lo, hi) = (y_min.floor(), y_max.ceil().max(y_min.floor() + 1.0));
+        (lo, hi, (hi - lo) as usize + 1)
+    } else {
+        (0.0, y_max * 1.15, 10)
+    };
     let (x_lo, x_hi) = (x_min / 1.5, x_max * 1.5);
     // Ticks at the measured channel sizes.
     let mut sizes: Vec<f64> = all.iter().map(|p| p.0).collect();
@@ -95,24 +115,31 @@ pub fn draw(path: &Path, spec: &ChartSpec, series: &[Series]) -> anyhow::Result<
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d((x_lo..x_hi).log_scale().with_key_points(sizes), 0.0..y_max * 1.15)?;
+        .build_cartesian_2d((x_lo..x_hi).log_scale().with_key_points(sizes), y_lo..y_hi)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
         .x_desc("clients in the channel")
         .y_desc(spec.y_label)
         .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_labels(y_ticks)
+        .y_label_formatter(&|y| if spec.log_y { format!("{}", 10f64.powf(*y)) } else { format!("{y:.1}") })
         .draw()?;
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let points: Vec<(f64, f64)> = s.points.iter().map(|(x, y)| (*x, y / spec.y_scale)).collect();
+        let points: Vec<(f64, f64)> = s.points.iter().map(|(x, y)| (*x, y_pos(spec, *y))).collect();
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(s.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
         chart.draw_series(points.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
     root.present().with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
@@ -126,12 +153,16 @@ pub fn write_charts(reports: &[Report], out_dir: &Path, senders: u64, rate: u64)
     let fanout = series(reports, "fanout", ("S", &senders.to_string()), "deliveries_per_s");
     let path = out_dir.join("fanout-deliveries.svg");
     let title = format!("fan-out: deliveries/s, {senders} senders");
-    draw(&path, &ChartSpec { title: &title, y_label: "million deliveries/s", y_scale: 1e6 }, &fanout)?;
+    draw(&path, &ChartSpec { title: &title, y_label: "million deliveries/s", y_scale: 1e6, log_y: false }, &fanout)?;
     written.push(path);
     let latency = series(reports, "latency", ("rate", &format!("{rate}/s")), "p99");
     let path = out_dir.join("latency-p99.svg");
     let title = format!("p99 delivery latency at {rate} msg/s");
-    draw(&path, &ChartSpec { title: &title, y_label: "p99 latency (ms)", y_scale: 1.0 }, &latency)?;
+    draw(
+        &path,
+        &ChartSpec { title: &title, y_label: "p99 latency (ms, log scale)", y_scale: 1.0, log_y: true },
+        &latency,
+    )?;
     written.push(path);
     Ok(written)
 }
