@@ -2,12 +2,19 @@
 
 import { Connection, defaultUrl, fold, format, isChannel } from "./irc.js";
 import { Model, SERVER } from "./state.js";
-import { renderBuffers, renderEntry, renderNicks } from "./view.js";
+import { renderBuffers, renderEntry, renderNicks, renderResult } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_CHANNEL = "#hello";
 const NICK_KEY = "hichat.nick";
-const WANTED_CAPS = ["echo-message", "multi-prefix", "away-notify", "server-time"];
+const WANTED_CAPS = [
+  "echo-message", "multi-prefix", "away-notify", "server-time", "batch", "message-tags",
+  "draft/chathistory", "draft/read-marker", "draft/search",
+];
+/** Lines asked for per history request. */
+const HISTORY_PAGE = 50;
+/** How far back CHATHISTORY TARGETS looks for private conversations. */
+const TARGETS_DAYS = 30;
 
 const HELP = [
   "/join #channel — join a channel",
@@ -20,6 +27,7 @@ const HELP = [
   "/close — leave this channel or close this conversation",
   "/quit [reason] — disconnect",
   "/quote LINE — send a raw IRC line",
+  "/search words [from:nick] [in:#channel] [after:YYYY-MM-DD] [before:YYYY-MM-DD] — search the history",
   "Alt+↑/↓ switch buffers · Tab completes nicks",
 ];
 
@@ -29,7 +37,14 @@ let wantedNick = "";
 // Kept in memory only, to log in again after a reconnect.
 let password = "";
 let echo = false;
+// Capabilities the server acknowledged on this connection.
+let caps = new Set();
+// The most CHATHISTORY lines the server gives per request (ISUPPORT CHATHISTORY).
+let historyLimit = HISTORY_PAGE;
 let offeredCaps = [];
+let markTimer = null;
+// A search result to show once the lines around it have arrived.
+let jumpTo = null;
 const sent = [];
 let sentPos = 0;
 
@@ -71,6 +86,7 @@ function start(nick) {
 
 function onOpen() {
   echo = false;
+  caps = new Set();
   offeredCaps = [];
   conn.send(format("CAP", "LS", "302"));
   conn.send(format("NICK", wantedNick));
@@ -98,7 +114,9 @@ function onLine(msg) {
         else conn.send("CAP END");
       } else if (p[1] === "ACK") {
         const acked = p[2].split(" ");
+        for (const c of acked) caps.add(c);
         if (acked.includes("echo-message")) echo = true;
+        $("search-toggle").hidden = !caps.has("draft/search");
         // With sasl, registration waits for the login (903/904).
         if (acked.includes("sasl") && password) conn.send("AUTHENTICATE PLAIN");
         else if (!model.registered) conn.send("CAP END");
@@ -136,11 +154,74 @@ function onLine(msg) {
       model.handle(msg);
       const channels = model.channelsToRejoin();
       for (const c of channels.length ? channels : [DEFAULT_CHANNEL]) conn.send(format("JOIN", c));
+      if (hasHistory()) {
+        // Private conversations: those open here catch up, and those had
+        // elsewhere (another device, an earlier visit) come back.
+        for (const b of model.buffers.values()) if (b.type === "query") requestLatest(b);
+        const now = Date.now();
+        const from = new Date(now - TARGETS_DAYS * 86400_000).toISOString();
+        const to = new Date(now + 60_000).toISOString();
+        conn.send(format("CHATHISTORY", "TARGETS", `timestamp=${from}`, `timestamp=${to}`, String(historyLimit)));
+      }
       return;
     }
+    case "005":
+      for (const token of p.slice(1, -1)) {
+        const m = /^CHATHISTORY=(\d+)$/.exec(token);
+        if (m && Number(m[1]) > 0) historyLimit = Math.min(HISTORY_PAGE, Number(m[1]));
+      }
+      break;
   }
   model.handle(msg);
 }
+
+// ---- history and the read marker
+
+function hasHistory() {
+  return caps.has("draft/chathistory") && caps.has("batch");
+}
+
+/**
+ * Asks for a buffer's latest lines: all of them the first time, or those
+ * after the newest line we have (a gap left by a disconnect).
+ */
+function requestLatest(b) {
+  if (!hasHistory() || b.type === "server" || b.loading) return;
+  const newest = model.newestKnown(b);
+  b.loading = { kind: "latest", limit: historyLimit };
+  conn.send(format("CHATHISTORY", "LATEST", b.name, newest ? `msgid=${newest.msgid}` : "*", String(historyLimit)));
+}
+
+/** Asks for the lines before the oldest one shown (scrolling up). */
+function requestOlder(b) {
+  if (!hasHistory() || b.type === "server" || b.loading || b.noOlder) return;
+  const oldest = model.oldestKnown(b);
+  const anchor = oldest ? `msgid=${oldest.msgid}` : `timestamp=${(b.messages[0]?.time ?? new Date()).toISOString()}`;
+  b.loading = { kind: "before", limit: historyLimit };
+  conn.send(format("CHATHISTORY", "BEFORE", b.name, anchor, String(historyLimit)));
+}
+
+/** Tells the server (and so the user's other devices) what has been read here. */
+function markRead() {
+  clearTimeout(markTimer);
+  markTimer = setTimeout(() => {
+    const b = model?.activeBuffer();
+    if (!b || b.type === "server" || !caps.has("draft/read-marker") || document.hidden) return;
+    const last = model.newestKnown(b);
+    if (!last || (b.readMarker && last.time <= b.readMarker)) return;
+    b.readMarker = last.time;
+    conn.send(format("MARKREAD", b.name, `timestamp=${last.time.toISOString()}`));
+  }, 500);
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && model) markRead();
+});
+
+$("messages").addEventListener("scroll", () => {
+  const view = $("messages");
+  if (model && view.scrollTop < 80) requestOlder(model.activeBuffer());
+});
 
 function onState({ state, retryIn }) {
   const status = $("status");
@@ -168,7 +249,32 @@ function onModel(kind, data) {
   if (!model) return;
   switch (kind) {
     case "message":
-      if (data.buffer.key === model.active) appendEntry(data.entry);
+      if (data.buffer.key === model.active) {
+        appendEntry(data.entry);
+        markRead();
+      }
+      break;
+    case "history":
+      if (data.buffer.key === model.active) {
+        renderMessages(data.buffer, data.request?.kind === "before");
+        markRead();
+        if (jumpTo && jumpTo.key === data.buffer.key) showFound();
+      }
+      break;
+    case "search":
+      showResults(data);
+      break;
+    case "joined":
+      requestLatest(data);
+      break;
+    case "created":
+      if (data.type === "query" && model.registered) requestLatest(data);
+      break;
+    case "targets":
+      for (const name of data) model.ensureBuffer(name, "query");
+      break;
+    case "marker":
+      if (data.key === model.active) renderMessages(data, false);
       break;
     case "buffers":
       renderBuffers($("buffer-list"), model, selectBuffer);
@@ -196,9 +302,10 @@ function renderAll() {
   renderBuffers($("buffer-list"), model, selectBuffer);
   renderHeader();
   const b = model.activeBuffer();
-  const view = $("messages");
-  view.replaceChildren(...b.messages.map(renderEntry));
-  view.scrollTop = view.scrollHeight;
+  // The "new messages" line stays where it was when the buffer was opened.
+  b.shownMarker = b.readMarker;
+  renderMessages(b, false, true);
+  markRead();
   renderNicks($("nick-list"), b, openQuery);
   document.body.classList.toggle("has-nicks", b.type === "channel");
   $("input").placeholder = b.type === "server" ? "Type /join #channel, or /help" : `Message ${b.name}`;
@@ -213,6 +320,47 @@ function renderHeader() {
   topic.textContent = b.topic || "No topic — click to set one";
   topic.classList.toggle("empty", !b.topic);
   $("topic-form").hidden = true;
+}
+
+/**
+ * Draws a buffer's messages. Loading older lines keeps the view where it
+ * was; otherwise a view at the bottom stays at the bottom.
+ */
+function renderMessages(b, keepPosition, toBottom = false) {
+  const view = $("messages");
+  const fromBottom = view.scrollHeight - view.scrollTop;
+  const atBottom = toBottom || fromBottom - view.clientHeight < 40;
+  const rows = [];
+  let divided = false;
+  for (const entry of b.messages) {
+    if (!divided && b.shownMarker && !entry.self && entry.time > b.shownMarker && entry.msgid) {
+      rows.push(renderDivider());
+      divided = true;
+    }
+    rows.push(renderEntry(entry));
+  }
+  if (b.loading?.kind === "before") rows.unshift(renderNote("Loading older messages…"));
+  else if (b.noOlder && hasHistory()) rows.unshift(renderNote("The beginning of the history"));
+  view.replaceChildren(...rows);
+  if (keepPosition || !atBottom) view.scrollTop = view.scrollHeight - fromBottom;
+  else view.scrollTop = view.scrollHeight;
+  // A short buffer shows no scroll bar to scroll up with: fetch older lines now.
+  if (view.scrollHeight <= view.clientHeight + 80 && !b.noOlder && b.messages.some((e) => e.msgid)) requestOlder(b);
+}
+
+function renderDivider() {
+  const row = document.createElement("div");
+  row.className = "divider";
+  row.setAttribute("role", "separator");
+  row.textContent = "new messages";
+  return row;
+}
+
+function renderNote(text) {
+  const row = document.createElement("div");
+  row.className = "history-note";
+  row.textContent = text;
+  return row;
 }
 
 function appendEntry(entry) {
@@ -240,6 +388,76 @@ function openQuery(nick) {
   const b = model.ensureBuffer(nick, "query");
   selectBuffer(b.key);
 }
+
+// ---- search over history (draft/search)
+
+function openSearch(query = "") {
+  $("search-panel").hidden = false;
+  const input = $("search-input");
+  if (query) {
+    input.value = query;
+    runSearch();
+  }
+  input.focus();
+}
+
+function runSearch() {
+  const query = $("search-input").value.trim();
+  if (!query) return;
+  $("search-status").textContent = "Searching…";
+  $("search-results").replaceChildren();
+  conn.send(format("SEARCH", query));
+}
+
+function showResults(results) {
+  $("search-status").textContent = results.length
+    ? `${results.length} message${results.length === 1 ? "" : "s"} found, newest last. Choose one to see it in its place.`
+    : "Nothing found.";
+  $("search-results").replaceChildren(...results.map((r) => renderResult(r, openResult)));
+  const list = $("search-results");
+  list.scrollTop = list.scrollHeight;
+}
+
+/** Opens the buffer a result is in, fetching the lines around it when needed. */
+function openResult(name, entry) {
+  const b = model.ensureBuffer(name);
+  jumpTo = { key: b.key, msgid: entry.msgid };
+  selectBuffer(b.key);
+  if (b.msgids.has(entry.msgid)) {
+    showFound();
+  } else if (hasHistory() && !b.loading) {
+    b.loading = { kind: "around", limit: historyLimit };
+    conn.send(format("CHATHISTORY", "AROUND", b.name, `msgid=${entry.msgid}`, String(historyLimit)));
+  }
+}
+
+function showFound() {
+  const row = [...$("messages").querySelectorAll(".msg")].find((r) => r.dataset.msgid === jumpTo.msgid);
+  if (!row) return;
+  jumpTo = null;
+  for (const old of $("messages").querySelectorAll(".msg.found")) old.classList.remove("found");
+  row.classList.add("found");
+  row.scrollIntoView({ block: "center" });
+}
+
+$("search-toggle").addEventListener("click", () => {
+  if ($("search-panel").hidden) openSearch();
+  else $("search-panel").hidden = true;
+});
+$("search-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  runSearch();
+});
+$("search-close").addEventListener("click", () => {
+  $("search-panel").hidden = true;
+  $("input").focus();
+});
+$("search-input").addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") {
+    $("search-panel").hidden = true;
+    $("input").focus();
+  }
+});
 
 // ---- topic editing
 
@@ -355,6 +573,10 @@ function command(line) {
     case "quit":
       conn.send(rest ? format("QUIT", rest) : "QUIT");
       conn.stop();
+      break;
+    case "search":
+      if (!caps.has("draft/search")) return model.info("This server does not offer search.", "error");
+      openSearch(rest);
       break;
     case "quote":
     case "raw":

@@ -2,15 +2,20 @@
 // conversations), their messages, members, topics, unread counts and
 // mentions, updated from IRC messages. No DOM here; the view listens.
 //
-// History (CHATHISTORY) fits in later as another source of entries: a
-// buffer's `messages` are kept in time order and `addEntry` takes an entry
-// with its own time, so older lines can be put in front (`prependEntries`)
-// when scrolling up, and a gap filled after a reconnect.
+// History (draft/chathistory) is another source of entries: lines inside a
+// `chathistory` batch are collected and merged into their buffer when the
+// batch ends, in time order and without duplicates (by msgid), whether they
+// are older lines loaded by scrolling up or a gap filled after a reconnect.
+// The read marker (draft/read-marker) decides what counts as unread.
 
 import { fold, isChannel, nickOf } from "./irc.js";
 
-/** Most messages kept per buffer. */
+/** Most live messages kept per buffer; history loaded by scrolling may add more. */
 const KEEP = 1000;
+/** Most messages kept per buffer in all. */
+const KEEP_WITH_HISTORY = 5000;
+/** Batch types whose lines are history, merged when the batch ends. */
+const HISTORY_BATCHES = new Set(["chathistory", "draft/chathistory-targets", "draft/search"]);
 export const SERVER = "*server*";
 
 export class Model {
@@ -20,6 +25,8 @@ export class Model {
     this.buffers = new Map();
     this.active = SERVER;
     this.registered = false;
+    // Open batches by reference: { type, params, lines }.
+    this.batches = new Map();
     this.ensureBuffer(SERVER, "server");
   }
 
@@ -33,9 +40,13 @@ export class Model {
     let b = this.buffers.get(key);
     if (!b) {
       b = { key, name, type: type ?? (isChannel(name) ? "channel" : "query"), messages: [], unread: 0, mention: false,
-            topic: "", users: new Map(), joined: false };
+            topic: "", users: new Map(), joined: false, msgids: new Set(),
+            // History state: a request in flight, no older lines left, the
+            // read marker (a Date, or null when the server has none).
+            loading: null, noOlder: false, readMarker: null };
       this.buffers.set(key, b);
       this.emit("buffers");
+      this.emit("created", b);
     }
     return b;
   }
@@ -84,15 +95,112 @@ export class Model {
   /** Adds a line to a buffer, counting it unread when it is not shown. */
   addEntry(buffer, entry) {
     entry.time ??= new Date();
+    if (entry.msgid) {
+      if (buffer.msgids.has(entry.msgid)) return;
+      buffer.msgids.add(entry.msgid);
+    }
     buffer.messages.push(entry);
-    if (buffer.messages.length > KEEP) buffer.messages.splice(0, buffer.messages.length - KEEP);
-    const counts = entry.kind === "privmsg" || entry.kind === "action" || entry.kind === "notice";
-    if (buffer.key !== this.active && counts && !entry.self) {
+    if (buffer.messages.length > KEEP) this.trim(buffer, KEEP);
+    if (buffer.key !== this.active && counts(entry) && !entry.self) {
       buffer.unread++;
       if (entry.mention || buffer.type === "query") buffer.mention = true;
       this.emit("buffers");
     }
     this.emit("message", { buffer, entry });
+  }
+
+  trim(buffer, keep) {
+    for (const e of buffer.messages.splice(0, buffer.messages.length - keep)) if (e.msgid) buffer.msgids.delete(e.msgid);
+    buffer.noOlder = false;
+  }
+
+  /** The oldest and newest entries that the server knows by msgid. */
+  oldestKnown(buffer) {
+    return buffer.messages.find((e) => e.msgid);
+  }
+
+  newestKnown(buffer) {
+    return buffer.messages.findLast((e) => e.msgid);
+  }
+
+  /**
+   * Merges history lines into their buffer: older lines go in front, a gap
+   * is filled in place, lines already shown are skipped.
+   */
+  mergeHistory(target, lines) {
+    const b = this.ensureBuffer(target);
+    const request = b.loading;
+    b.loading = null;
+    let added = 0;
+    for (const msg of lines) {
+      const found = this.entryOf(msg);
+      if (!found || (found.entry.msgid && b.msgids.has(found.entry.msgid))) continue;
+      if (found.entry.msgid) b.msgids.add(found.entry.msgid);
+      found.entry.history = true;
+      b.messages.push(found.entry);
+      added++;
+    }
+    // Array.prototype.sort is stable: lines with the same time keep their order.
+    b.messages.sort((x, y) => x.time - y.time);
+    if (b.messages.length > KEEP_WITH_HISTORY) this.trim(b, KEEP_WITH_HISTORY);
+    if (request && request.kind === "before" && lines.length < request.limit) b.noOlder = true;
+    // Lines around a search result may leave a gap before the newer ones.
+    if (request && request.kind === "around") b.noOlder = false;
+    this.countUnread(b);
+    this.emit("history", { buffer: b, added, request });
+  }
+
+  /** Recounts a buffer's unread lines from its read marker. */
+  countUnread(b) {
+    if (b.key === this.active || !b.readMarker) return;
+    const unread = b.messages.filter((e) => counts(e) && !e.self && e.time > b.readMarker);
+    b.unread = unread.length;
+    b.mention = unread.some((e) => e.mention || b.type === "query");
+    this.emit("buffers");
+  }
+
+  /** The buffer and entry a PRIVMSG or NOTICE from a user makes, or null. */
+  entryOf(msg) {
+    if (msg.command !== "PRIVMSG" && msg.command !== "NOTICE") return null;
+    if (!msg.source.includes("!")) return null;
+    const time = msg.tags.time ? new Date(msg.tags.time) : new Date();
+    const nick = nickOf(msg.source);
+    const [target, text = ""] = msg.params;
+    const self = this.isMe(nick);
+    const name = isChannel(target) ? target : self ? target : nick;
+    let kind = msg.command === "NOTICE" ? "notice" : "privmsg";
+    let body = text;
+    const action = /^\x01ACTION (.*?)\x01?$/s.exec(text);
+    if (action) {
+      kind = "action";
+      body = action[1];
+    } else if (text.startsWith("\x01")) {
+      return null; // other CTCP: not shown
+    }
+    const entry = { time, kind, nick, text: body, self, mention: !self && this.mentions(body) };
+    if (msg.tags.msgid) entry.msgid = msg.tags.msgid;
+    return { name, entry };
+  }
+
+  /** BATCH +ref type params... and BATCH -ref. */
+  batch(msg) {
+    const [ref = "", type = "", ...params] = msg.params;
+    if (ref.startsWith("+")) {
+      this.batches.set(ref.slice(1), { type, params, lines: [] });
+      return;
+    }
+    const batch = this.batches.get(ref.slice(1));
+    if (!batch) return;
+    this.batches.delete(ref.slice(1));
+    if (batch.type === "chathistory") this.mergeHistory(batch.params[0] ?? "", batch.lines);
+    else if (batch.type === "draft/search") {
+      // Each result is the original message: where it was said and the entry.
+      this.emit("search", batch.lines.map((m) => this.entryOf(m)).filter(Boolean));
+    } else if (batch.type === "draft/chathistory-targets") {
+      // CHATHISTORY TARGETS <name> <timestamp>: conversations to open.
+      const names = batch.lines.filter((m) => m.command === "CHATHISTORY").map((m) => m.params[1]);
+      this.emit("targets", names.filter((n) => n && !isChannel(n)));
+    }
   }
 
   info(text, kind = "info", bufferName = null) {
@@ -102,6 +210,15 @@ export class Model {
 
   /** Folds one message from the server into the model. */
   handle(msg) {
+    if (msg.command === "BATCH") {
+      this.batch(msg);
+      return;
+    }
+    const open = msg.tags.batch && this.batches.get(msg.tags.batch);
+    if (open && HISTORY_BATCHES.has(open.type)) {
+      open.lines.push(msg);
+      return;
+    }
     const time = msg.tags.time ? new Date(msg.tags.time) : new Date();
     const nick = nickOf(msg.source);
     const p = msg.params;
@@ -114,29 +231,31 @@ export class Model {
         break;
       case "PRIVMSG":
       case "NOTICE": {
-        const [target, text = ""] = p;
         if (!msg.source.includes("!") && msg.command === "NOTICE") {
-          this.addEntry(this.buffers.get(SERVER), { time, kind: "notice", nick: msg.source, text });
+          this.addEntry(this.buffers.get(SERVER), { time, kind: "notice", nick: msg.source, text: p[1] ?? "" });
           break;
         }
-        const self = this.isMe(nick);
-        const name = isChannel(target) ? target : self ? target : nick;
-        const b = this.ensureBuffer(name);
-        let kind = msg.command === "NOTICE" ? "notice" : "privmsg";
-        let body = text;
-        const action = /^\x01ACTION (.*?)\x01?$/s.exec(text);
-        if (action) {
-          kind = "action";
-          body = action[1];
-        } else if (text.startsWith("\x01")) {
-          break; // other CTCP: not shown
+        const found = this.entryOf(msg);
+        if (found) this.addEntry(this.ensureBuffer(found.name), found.entry);
+        break;
+      }
+      case "MARKREAD": {
+        // MARKREAD <target> timestamp=... (or *): what was read, on any device.
+        const b = this.buffer(p[0] ?? "");
+        if (!b) break;
+        const m = /^timestamp=(.+)$/.exec(p[1] ?? "");
+        const marker = m ? new Date(m[1]) : null;
+        if (marker && !isNaN(marker) && (!b.readMarker || marker > b.readMarker)) {
+          b.readMarker = marker;
+          this.countUnread(b);
+          this.emit("marker", b);
         }
-        this.addEntry(b, { time, kind, nick, text: body, self, mention: !self && this.mentions(body) });
         break;
       }
       case "JOIN": {
         const b = this.ensureBuffer(p[0], "channel");
-        if (this.isMe(nick)) {
+        const me = this.isMe(nick);
+        if (me) {
           b.joined = true;
           b.users.clear();
           this.setActive(b.key);
@@ -144,6 +263,7 @@ export class Model {
         b.users.set(fold(nick), { nick, prefix: "" });
         this.addEntry(b, { time, kind: "join", nick, text: `${nick} joined ${b.name}` });
         this.emit("nicks", b);
+        if (me) this.emit("joined", b);
         break;
       }
       case "PART": {
@@ -270,8 +390,10 @@ export class Model {
   /** Drops what a connection knew; buffers and their messages stay. */
   disconnected() {
     this.registered = false;
+    this.batches.clear();
     for (const b of this.buffers.values()) {
       b.users.clear();
+      b.loading = null;
       this.emit("nicks", b);
     }
   }
@@ -280,4 +402,9 @@ export class Model {
   channelsToRejoin() {
     return [...this.buffers.values()].filter((b) => b.type === "channel").map((b) => b.name);
   }
+}
+
+/** Whether an entry is a message that can be unread. */
+function counts(entry) {
+  return entry.kind === "privmsg" || entry.kind === "action" || entry.kind === "notice";
 }

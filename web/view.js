@@ -65,6 +65,8 @@ export function renderEntry(entry) {
   const row = el("div", `msg msg-${entry.kind}`);
   if (entry.mention) row.classList.add("mention");
   if (entry.self) row.classList.add("self");
+  if (entry.history) row.classList.add("from-history");
+  if (entry.msgid) row.dataset.msgid = entry.msgid;
   const time = el("time", "time", timeOf(entry.time));
   time.dateTime = entry.time.toISOString();
   time.title = entry.time.toLocaleString();
@@ -134,4 +136,24 @@ export function renderNicks(list, buffer, onSelect) {
     li.append(button);
     list.append(li);
   }
+}
+
+/** One search result: where and when it was said, by whom, and the text. */
+export function renderResult({ name, entry }, onOpen) {
+  const li = el("li");
+  const button = el("button", "search-result");
+  button.type = "button";
+  button.append(el("span", "where", name));
+  const time = el("time", "time", entry.time.toLocaleString([], { dateStyle: "short", timeStyle: "short" }));
+  time.dateTime = entry.time.toISOString();
+  button.append(time);
+  const nick = el("span", "nick", entry.nick);
+  nick.style.color = nickColor(entry.nick ?? "");
+  button.append(nick);
+  const text = el("span", "text");
+  text.append(document.createTextNode(stripFormatting(entry.text ?? "")));
+  button.append(text);
+  button.addEventListener("click", () => onOpen(name, entry));
+  li.append(button);
+  return li;
 }

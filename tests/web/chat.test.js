@@ -11,7 +11,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -83,7 +83,10 @@ before(async () => {
   const webPort = await freePort();
   webUrl = `http://127.0.0.1:${webPort}/`;
   const data = mkdtempSync(path.join(os.tmpdir(), "hichat-web-"));
-  serverArgs = ["serve", "--listen", `127.0.0.1:${ircPort}`, "--web", `127.0.0.1:${webPort}`, "--data-dir", data];
+  // The IRC library below sends 130 lines in a row to fill a channel's history.
+  const config = path.join(data, "hichat.toml");
+  writeFileSync(config, '[flood]\nexempt = ["127.0.0.1/32"]\n');
+  serverArgs = ["serve", "--listen", `127.0.0.1:${ircPort}`, "--web", `127.0.0.1:${webPort}`, "--data-dir", data, "--config", config];
   await startServer();
 
   browser = await chromium.launch({
@@ -249,16 +252,103 @@ test("a registered nick logs in with its password (SASL PLAIN)", async () => {
   await wrong.context().close();
 });
 
-test("the page reconnects by itself and shows it", async () => {
+test("the browser sees history after a reload", async () => {
+  const page = await openChat("eve", { width: 1024, height: 700 });
+  await say(page, "写在刷新之前 before the reload 📜");
+  irc.say("#hello", "cat was here too 🐾");
+  await message(page, "cat was here too").waitFor({ timeout: WAIT });
+  await page.reload();
+  await page.fill("#nick", "eve");
+  await page.click("#login-button");
+  await page.locator("#buffer-name", { hasText: "#hello" }).waitFor({ timeout: WAIT });
+  // Both lines come back from the server's history, in order.
+  await page.locator("#messages .msg.from-history", { hasText: "写在刷新之前 before the reload 📜" }).waitFor({ timeout: WAIT });
+  await page.locator("#messages .msg.from-history", { hasText: "cat was here too 🐾" }).waitFor({ timeout: WAIT });
+  const texts = await page.locator("#messages .msg .text").allTextContents();
+  assert.ok(texts.indexOf("写在刷新之前 before the reload 📜") < texts.indexOf("cat was here too 🐾"));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("scrolling up loads older messages, each once", async () => {
+  const lines = 130;
+  irc.join("#scroll");
+  await new Promise((resolve) => irc.once("join", resolve));
+  for (let i = 1; i <= lines; i++) irc.say("#scroll", `scroll line ${i}`);
+
+  const page = await openChat("fay", { width: 1024, height: 500 });
+  await say(page, "/join #scroll");
+  await page.locator("#buffer-name", { hasText: "#scroll" }).waitFor({ timeout: WAIT });
+  await message(page, `scroll line ${lines}`).waitFor({ timeout: WAIT });
+  const oldest = page.locator("#messages .msg .text", { hasText: /^scroll line 1$/ });
+  await waitFor(async () => {
+    if (await oldest.count()) return true;
+    await page.evaluate(() => {
+      const view = document.getElementById("messages");
+      view.scrollTop = 0;
+      view.dispatchEvent(new Event("scroll"));
+    });
+    return false;
+  }, "the first line after scrolling up", 20_000);
+  await page.locator(".history-note", { hasText: "beginning" }).waitFor({ timeout: WAIT });
+  const texts = (await page.locator("#messages .msg .text").allTextContents()).filter((t) => t.startsWith("scroll line "));
+  assert.deepEqual(texts, Array.from({ length: lines }, (_, i) => `scroll line ${i + 1}`));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the search box finds an old message and shows it in its place", async () => {
+  irc.join("#search");
+  await new Promise((resolve) => irc.once("join", resolve));
+  irc.say("#search", "寻找 the needle 独一无二的句子 🧵");
+  // Enough lines after it that the page's first page of history does not reach it.
+  for (let i = 1; i <= 70; i++) irc.say("#search", `hay ${i}`);
+  const page = await openChat("gil", { width: 1024, height: 700 });
+  await say(page, "/join #search");
+  await message(page, "hay 70").waitFor({ timeout: WAIT });
+  assert.equal(await message(page, "独一无二").count(), 0);
+  await page.click("#search-toggle");
+  await page.fill("#search-input", "独一无二 in:#search");
+  await page.press("#search-input", "Enter");
+  const result = page.locator("#search-results .search-result", { hasText: "独一无二的句子" });
+  await result.waitFor({ timeout: WAIT });
+  assert.equal(await page.locator("#search-results .search-result").count(), 1);
+  assert.equal(await result.locator(".nick").textContent(), "cat");
+  // Choosing it loads the lines around it and highlights it.
+  await result.click();
+  await page.locator("#messages .msg.found", { hasText: "寻找 the needle 独一无二的句子 🧵" }).waitFor({ timeout: WAIT });
+  // A channel the page is not in is never searched.
+  await page.fill("#search-input", "scroll line");
+  await page.press("#search-input", "Enter");
+  await page.locator("#search-status", { hasText: "Nothing found" }).waitFor({ timeout: WAIT });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the page reconnects by itself, shows it and fills the gap", async () => {
   const page = await openChat("dee", { width: 1024, height: 700 });
+  await say(page, "dee before the restart");
+  await message(page, "dee before the restart").waitFor({ timeout: WAIT });
   // The server goes away: the page says so and keeps trying...
   irc.quit("restart");
   await stopServer();
   await page.locator("#status", { hasText: "reconnecting" }).waitFor({ timeout: WAIT });
   assert.equal(await page.evaluate(() => document.body.dataset.connection), "waiting");
-  // ...and when it is back, reconnects by itself into #hello.
+  // ...the server comes back while the page waits out a 4 s retry, and
+  // someone speaks before the page is back...
+  await page.locator("#status", { hasText: "reconnecting in 4 s" }).waitFor({ timeout: 20_000 });
   await startServer();
+  const early = new IRC.Client();
+  early.connect({ host: "127.0.0.1", port: ircPort, nick: "early", username: "early", gecos: "early", auto_reconnect: false });
+  await new Promise((resolve) => early.once("registered", resolve));
+  early.join("#hello");
+  await new Promise((resolve) => early.once("join", resolve));
+  early.say("#hello", "离线时的消息 said while dee was away");
+  // ...then the page reconnects by itself into #hello and gets that line from history.
   await page.locator("#status", { hasText: "Connected" }).waitFor({ timeout: 20_000 });
   await page.locator("#messages .msg-join", { hasText: "dee joined #hello" }).nth(1).waitFor({ timeout: WAIT });
+  await page.locator("#messages .msg.from-history", { hasText: "离线时的消息 said while dee was away" }).waitFor({ timeout: WAIT });
+  assert.equal(await message(page, "dee before the restart").count(), 1);
+  early.quit("bye");
   assert.deepEqual(page.errors, []);
 });
