@@ -224,3 +224,79 @@ async fn scram_does_not_reveal_unknown_accounts() {
     assert_eq!(iterations_of(&ghost), iterations_of(&real));
     server.stop().await;
 }
+
+/// PLAIN: `AUTHENTICATE PLAIN` and one payload; returns the numeric that
+/// ends the exchange (903 or 904).
+async fn plain_login(server: &TestServer, nick: &str, payload: &str) -> String {
+    let mut c = sasl_client(server, nick).await;
+    c.send("AUTHENTICATE PLAIN").await;
+    c.expect("AUTHENTICATE").await;
+    c.send(&format!("AUTHENTICATE {}", b64(payload))).await;
+    loop {
+        let m = c.message().await;
+        if m.command == "903" || m.command == "904" {
+            return m.command;
+        }
+    }
+}
+
+/// SASLprep (RFC 4013): a password with a no-break space and ROMAN NUMERAL
+/// NINE is the same password as one with a space and "IX", through PLAIN,
+/// through SCRAM (the Python client prepares with the standard library's
+/// tables) and through NickServ; what SASLprep refuses gets 904.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saslprep_passwords_log_in_in_either_form() {
+    let server = TestServer::start().await;
+    let typed = "pass\u{A0}\u{2168}-word";
+    let prepared = "pass IX-word";
+    make_account(&server, "Uma", typed).await;
+    for (i, pw) in [typed, prepared, "pass\u{A0}IX-word", "pass \u{2168}-word"].into_iter().enumerate() {
+        let got = plain_login(&server, &format!("p{i}"), &format!("uma\0uma\0{pw}")).await;
+        assert_eq!(got, "903", "PLAIN with {pw:?}");
+    }
+    assert_eq!(plain_login(&server, "p9", "uma\0uma\0pass IY-word").await, "904");
+    for (i, pw) in [typed, prepared].into_iter().enumerate() {
+        let addr = server.addr.clone();
+        let out = tokio::task::spawn_blocking(move || python_scram(&addr, &format!("s{i}"), "uma", pw)).await.unwrap();
+        let Some(out) = out else { return };
+        assert!(out.starts_with("OK "), "python SCRAM client with {pw:?}: {out}");
+    }
+    let mut c = server.client("n1").await;
+    c.send("PRIVMSG NickServ :IDENTIFY uma pass\u{A0}IX-word").await;
+    c.expect("900").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn saslprep_refusals_get_904_and_errors() {
+    let server = TestServer::start().await;
+    make_account(&server, "vic", "plain-pass").await;
+    // A control character in the password, a private-use one in the name,
+    // a right-to-left name mixed with digits at its end: 904, no crash.
+    for (i, payload) in ["vic\0vic\0plain-pass\u{7}", "\0vic\u{E000}\0plain-pass", "\0\u{627}1\0plain-pass"]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(plain_login(&server, &format!("r{i}"), payload).await, "904", "{payload:?}");
+    }
+    let mut c = sasl_client(&server, "r9").await;
+    c.send("AUTHENTICATE SCRAM-SHA-256").await;
+    c.expect("AUTHENTICATE").await;
+    c.send(&format!("AUTHENTICATE {}", b64("n,,n=vic\u{7},r=clientnonce123"))).await;
+    c.expect("904").await;
+    // The server is still there and the account still works.
+    assert_eq!(plain_login(&server, "r10", "vic\0vic\0plain-pass").await, "903");
+
+    // Registration refuses such a password: NickServ says so, and
+    // draft/account-registration answers UNACCEPTABLE_PASSWORD.
+    let mut w = server.client("wes").await;
+    w.send("PRIVMSG NickServ :REGISTER pass\u{E000}word").await;
+    let (n, _) = w.expect_with("NOTICE", |m| m.params[1].contains("Passwords")).await;
+    assert!(n.params[1].contains("cannot have"), "{n:?}");
+    w.send("REGISTER * * pass\u{E000}word").await;
+    let (f, _) = w.expect_with("FAIL", |_| true).await;
+    assert_eq!(params(&f)[..2], ["REGISTER", "UNACCEPTABLE_PASSWORD"]);
+    w.send("PRIVMSG NickServ :IDENTIFY vic plain-pass\u{7}").await;
+    w.expect_with("NOTICE", |m| m.params[1].contains("Invalid")).await;
+    server.stop().await;
+}

@@ -1,5 +1,6 @@
 """An independent SASL SCRAM-SHA-256 client for tests/sasl.rs, using only
-Python's standard library (hashlib, hmac, base64). Usage:
+Python's standard library (hashlib, hmac, base64, and stringprep and
+unicodedata for SASLprep). Usage:
 
     python3 scram_client.py HOST:PORT NICK ACCOUNT PASSWORD
 
@@ -7,11 +8,27 @@ Connects, negotiates CAP sasl, authenticates, checks the server's
 signature, finishes registration and prints one result line:
 `OK <903 text>` or `FAIL <reason>`. Exit code 0 only for OK.
 """
-import base64, hashlib, hmac, os, socket, sys
+import base64, hashlib, hmac, os, socket, stringprep, sys, unicodedata
+
+def saslprep(s):
+    """RFC 4013 with the standard library's RFC 3454 tables (Unicode 3.2)."""
+    mapped = "".join(" " if stringprep.in_table_c12(c) else c for c in s if not stringprep.in_table_b1(c))
+    s = unicodedata.ucd_3_2_0.normalize("NFKC", mapped)
+    prohibited = (stringprep.in_table_c12, stringprep.in_table_c21_c22, stringprep.in_table_c3,
+                  stringprep.in_table_c4, stringprep.in_table_c5, stringprep.in_table_c6,
+                  stringprep.in_table_c7, stringprep.in_table_c8, stringprep.in_table_c9)
+    if any(t(c) for c in s for t in prohibited):
+        raise ValueError("prohibited character")
+    if any(stringprep.in_table_d1(c) for c in s):
+        if any(stringprep.in_table_d2(c) for c in s) or not (stringprep.in_table_d1(s[0]) and stringprep.in_table_d1(s[-1])):
+            raise ValueError("bad bidirectional text")
+    return s
 
 def main():
     host, port = sys.argv[1].rsplit(":", 1)
     nick, account, password = sys.argv[2], sys.argv[3], sys.argv[4]
+    # RFC 5802 section 5.1: the client prepares the name and the password.
+    account, password = saslprep(account), saslprep(password)
     sock = socket.create_connection((host, int(port)), timeout=10)
     f = sock.makefile("rwb")
 

@@ -11,6 +11,7 @@
 
 pub mod certfp;
 pub mod sasl;
+pub mod saslprep;
 pub mod scram;
 
 use crate::handlers::Ctx;
@@ -22,6 +23,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use hichat_proto::{casemap, Message, Nickname, Numeric};
 use rand::RngCore;
+use saslprep::Prepared;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,9 +44,10 @@ pub fn valid_name(name: &str, max: usize) -> bool {
     Nickname::parse(name, max).is_ok()
 }
 
-/// Hashes a new password (slow: argon2id and PBKDF2; run off the async
-/// threads, e.g. with `spawn_blocking`).
-pub fn make_credentials(password: &str) -> Credentials {
+/// Hashes a new password, in its prepared form (slow: argon2id and PBKDF2;
+/// run off the async threads, e.g. with `spawn_blocking`).
+pub fn make_credentials(password: &Prepared) -> Credentials {
+    let password = password.as_str();
     let salt = SaltString::generate(&mut OsRng);
     let password_hash =
         Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string();
@@ -60,16 +63,20 @@ pub fn make_credentials(password: &str) -> Credentials {
     }
 }
 
-/// Checks a password against stored credentials (slow: argon2; run off the
-/// async threads). The comparison inside argon2 is constant-time.
+/// Checks a password as typed against stored credentials (slow: argon2;
+/// run off the async threads). The comparison inside argon2 is
+/// constant-time. The prepared form is tried first; hashes made before
+/// SASLprep was applied are of the password as typed, so when the two
+/// differ that is tried as well. A password SASLprep refuses never matches.
 pub fn verify(credentials: &Credentials, password: &str) -> bool {
-    PasswordHash::new(&credentials.password_hash)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-        .unwrap_or(false)
+    let Ok(hash) = PasswordHash::new(&credentials.password_hash) else { return false };
+    let Ok(prepared) = saslprep::prepare(password) else { return false };
+    let matches = |p: &str| Argon2::default().verify_password(p.as_bytes(), &hash).is_ok();
+    matches(&prepared) || (prepared != password && matches(password))
 }
 
 /// Runs [`make_credentials`] on a blocking thread.
-pub async fn make_credentials_async(password: String) -> Credentials {
+pub async fn make_credentials_async(password: Prepared) -> Credentials {
     tokio::task::spawn_blocking(move || make_credentials(&password)).await.expect("hashing does not panic")
 }
 
@@ -272,6 +279,8 @@ pub enum RegisterError {
     BadName,
     Exists,
     WeakPassword,
+    /// SASLprep refuses the password.
+    UnacceptablePassword,
     AlreadyLoggedIn,
     Unavailable,
 }
@@ -290,7 +299,13 @@ pub async fn create_account(
     if !valid_name(name, max) || services::is_service_name(name) {
         return Err(RegisterError::BadName);
     }
-    if password.len() < MIN_PASSWORD || password.contains(' ') {
+    // Spaces as typed are refused (NickServ could not take them); a
+    // non-ASCII space is allowed and becomes one in the prepared form.
+    if password.contains(' ') {
+        return Err(RegisterError::WeakPassword);
+    }
+    let password = Prepared::new(&password).map_err(|_| RegisterError::UnacceptablePassword)?;
+    if password.as_str().chars().count() < MIN_PASSWORD {
         return Err(RegisterError::WeakPassword);
     }
     let folded = fold(name);
@@ -360,6 +375,10 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
                 RegisterError::BadName => ("BAD_ACCOUNT_NAME", "That account name is not allowed"),
                 RegisterError::Exists => ("ACCOUNT_EXISTS", "That account is already registered"),
                 RegisterError::WeakPassword => ("WEAK_PASSWORD", "Passwords need at least 6 characters and no spaces"),
+                RegisterError::UnacceptablePassword => (
+                    "UNACCEPTABLE_PASSWORD",
+                    "Passwords cannot have control or private-use characters or mix writing directions",
+                ),
                 RegisterError::AlreadyLoggedIn => ("ALREADY_AUTHENTICATED", "You are already logged in"),
                 RegisterError::Unavailable => ("TEMPORARILY_UNAVAILABLE", "Try again later"),
             };
@@ -368,19 +387,25 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
     });
 }
 
-/// Checks `password` for `account` with rate limiting per connection and
-/// per account. Returns the account's display name when it matches.
+/// Checks `password` for `account` (both as typed; see [`verify`] for
+/// SASLprep) with rate limiting per connection and per account. Returns the
+/// account's display name when it matches.
 pub async fn check_login(
     server: &Arc<Server>,
     session: &mut Session,
     account: &str,
     password: String,
 ) -> Result<String, LoginError> {
-    let folded = fold(account);
     let now = Instant::now();
     if !session.failures.allowed(now) {
         return Err(LoginError::Throttled);
     }
+    let Ok(prepared_name) = saslprep::prepare(account) else {
+        session.failures.record(now);
+        tracing::info!("failed login: the account name is refused by SASLprep");
+        return Err(LoginError::BadPassword);
+    };
+    let folded = fold(&prepared_name);
     let found = {
         let mut state = server.state();
         let limited = !state.accounts.login_allowed(&folded, now);
@@ -421,7 +446,7 @@ fn dummy_credentials() -> &'static Credentials {
     DUMMY.get_or_init(|| {
         let mut bytes = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut bytes);
-        make_credentials(&format!("{bytes:?}"))
+        make_credentials(&Prepared::new(&format!("{bytes:?}")).expect("ASCII digits prepare"))
     })
 }
 
@@ -431,11 +456,30 @@ mod tests {
 
     #[test]
     fn credentials_verify() {
-        let c = make_credentials("correct horse");
+        let c = make_credentials(&Prepared::new("correct horse").unwrap());
         assert!(c.password_hash.starts_with("$argon2id$"));
         assert!(verify(&c, "correct horse"));
         assert!(!verify(&c, "correct horsf"));
         assert_eq!(format!("{c:?}"), "Credentials(..)");
+    }
+
+    /// New hashes are of the prepared form, so either form as typed
+    /// matches; a hash made before SASLprep (of the raw string) still
+    /// matches the raw string.
+    #[test]
+    fn verify_prepared_and_legacy_hashes() {
+        let c = make_credentials(&Prepared::new("pass\u{A0}\u{2168}").unwrap());
+        assert!(verify(&c, "pass\u{A0}\u{2168}"));
+        assert!(verify(&c, "pass IX"));
+        assert!(!verify(&c, "pass\u{A0}IY"));
+        let salt = SaltString::generate(&mut OsRng);
+        let raw = "old\u{A0}\u{2168}pw";
+        let hash = Argon2::default().hash_password(raw.as_bytes(), &salt).unwrap().to_string();
+        let legacy = Credentials { password_hash: hash, ..c.clone() };
+        assert!(verify(&legacy, raw));
+        assert!(!verify(&legacy, "old IXpw"), "the raw hash is not of the prepared form");
+        // SASLprep refuses a control character: no match, no panic.
+        assert!(!verify(&c, "pass\u{7}IX"));
     }
 
     #[test]

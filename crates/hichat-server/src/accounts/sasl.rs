@@ -3,9 +3,11 @@
 //!
 //! Payloads arrive base64-encoded in chunks of 400 bytes (a chunk of
 //! exactly 400 means more follow; `+` is an empty chunk). PLAIN's password
-//! check runs off the async threads; SCRAM needs only HMACs.
+//! check runs off the async threads; SCRAM needs only HMACs. Names (and,
+//! for PLAIN, passwords) go through SASLprep ([`super::saslprep`]); what it
+//! refuses gets 904.
 
-use super::{check_login, fold, log_in, scram, with_ctx, LoginError, Session};
+use super::{check_login, fold, log_in, saslprep, scram, with_ctx, LoginError, Session};
 use crate::handlers::Ctx;
 use crate::server::Server;
 use crate::state::client::ClientId;
@@ -176,7 +178,8 @@ fn success(ctx: &mut Ctx<'_>, account: &str) {
     numeric(ctx, Numeric::RplSaslSuccess);
 }
 
-/// PLAIN: `authzid NUL authcid NUL password`.
+/// PLAIN: `authzid NUL authcid NUL password`. The password is prepared in
+/// [`super::verify`].
 async fn plain(server: &Arc<Server>, id: ClientId, session: &mut Session, payload: &[u8]) {
     let mut parts = payload.split(|b| *b == 0);
     let (Some(authzid), Some(authcid), Some(password), None) = (parts.next(), parts.next(), parts.next(), parts.next())
@@ -188,11 +191,14 @@ async fn plain(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
     else {
         return failed(server, id, session);
     };
+    let Ok(authcid) = saslprep::prepare(authcid) else {
+        return failed(server, id, session);
+    };
     // Logging in as someone else is not supported.
-    if !authzid.is_empty() && fold(authzid) != fold(authcid) {
+    if !authzid.is_empty() && saslprep::prepare(authzid).map_or(true, |a| fold(&a) != fold(&authcid)) {
         return failed(server, id, session);
     }
-    match check_login(server, session, authcid, password.to_owned()).await {
+    match check_login(server, session, &authcid, password.to_owned()).await {
         Ok(account) => {
             with_ctx(server, id, |ctx| success(ctx, &account));
         }
@@ -221,14 +227,19 @@ fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
     let Some(first) = std::str::from_utf8(payload).ok().and_then(scram::parse_client_first) else {
         return failed(server, id, session);
     };
-    if first.authzid.as_deref().is_some_and(|a| fold(a) != fold(&first.username)) {
+    // RFC 5802 section 5.1: the server prepares the name too, and aborts
+    // when that fails. The password was prepared by the client.
+    let Ok(username) = saslprep::prepare(&first.username).map(|u| u.into_owned()) else {
+        return failed(server, id, session);
+    };
+    if first.authzid.as_deref().is_some_and(|a| saslprep::prepare(a).map_or(true, |a| fold(&a) != fold(&username))) {
         return failed(server, id, session);
     }
     let now = std::time::Instant::now();
     if !session.failures.allowed(now) {
         return failed(server, id, session);
     }
-    let folded = fold(&first.username);
+    let folded = fold(&username);
     let found = {
         let mut state = server.state();
         if !state.accounts.login_allowed(&folded, now) {
@@ -240,7 +251,7 @@ fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
             // other, with a salt that is always the same for that name, and
             // fails only at the end: nothing tells it apart from a wrong
             // password.
-            None => (first.username.clone(), scram::unknown_account(&state.records.scram_secret, &folded)),
+            None => (username.clone(), scram::unknown_account(&state.records.scram_secret, &folded)),
         }
     };
     let (account, creds) = found;

@@ -2,8 +2,10 @@
 //!
 //! Only the derived keys are stored ([`derive`]); a login computes two
 //! HMACs and one hash, cheap enough to run under the state lock. Channel
-//! binding is not offered (`n` or `y` GS2 flags only). Passwords are used
-//! as UTF-8 bytes without SASLprep, which is the identity for the
+//! binding is not offered (`n` or `y` GS2 flags only). Keys are derived
+//! from the password after SASLprep, which the client applies too (RFC
+//! 5802 section 2.2, `Normalize`); accounts made before SASLprep was
+//! applied have keys from the password as typed, the same for the
 //! printable ASCII passwords almost everyone uses.
 
 use base64::engine::general_purpose::STANDARD as B64;

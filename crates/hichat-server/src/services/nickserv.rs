@@ -22,6 +22,9 @@ fn say(server: &Server, id: ClientId, text: &str) {
     with_ctx(server, id, |ctx| reply(ctx, NS, text));
 }
 
+/// The reply to a password SASLprep refuses.
+const UNACCEPTABLE: &str = "Passwords cannot have control or private-use characters or mix writing directions";
+
 const HELP: &[&str] = &[
     "NickServ keeps accounts. Commands:",
     "REGISTER <password> [email] - register your current nick as an account",
@@ -38,7 +41,9 @@ const HELP: &[&str] = &[
 ];
 
 pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, text: &str) {
-    let mut words = text.split_whitespace();
+    // Words are split at ASCII spaces only, as IRC parameters are: a
+    // password may hold a no-break space (which SASLprep maps to a space).
+    let mut words = text.split(' ').filter(|w| !w.is_empty());
     let command = words.next().unwrap_or("HELP").to_ascii_uppercase();
     let args: Vec<&str> = words.collect();
     match command.as_str() {
@@ -79,6 +84,7 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         Err(RegisterError::BadName) => "Your nick cannot be an account name".into(),
         Err(RegisterError::Exists) => format!("{nick} is already registered"),
         Err(RegisterError::WeakPassword) => "Passwords need at least 6 characters and no spaces".into(),
+        Err(RegisterError::UnacceptablePassword) => UNACCEPTABLE.into(),
         Err(RegisterError::AlreadyLoggedIn) => "You are already logged in".into(),
         Err(RegisterError::Unavailable) => "Registration failed; try again later".into(),
     };
@@ -157,10 +163,13 @@ async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
         return say(server, id, "You are not logged in");
     };
-    if password.len() < accounts::MIN_PASSWORD {
+    let Ok(password) = accounts::saslprep::Prepared::new(password) else {
+        return say(server, id, UNACCEPTABLE);
+    };
+    if password.as_str().chars().count() < accounts::MIN_PASSWORD {
         return say(server, id, "Passwords need at least 6 characters and no spaces");
     }
-    let credentials = accounts::make_credentials_async((*password).to_owned()).await;
+    let credentials = accounts::make_credentials_async(password).await;
     let folded = accounts::fold(&account);
     let change = Change::SetCredentials { account: folded.clone(), credentials: credentials.clone() };
     match server.store.submit(change).done().await {
