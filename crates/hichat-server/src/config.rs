@@ -25,6 +25,8 @@ pub struct Config {
     pub web: Web,
     /// IRC over TLS, and HTTPS on the web listener.
     pub tls: Tls,
+    /// Chat history: storage, retention, replay on join.
+    pub history: HistorySection,
 }
 
 /// Names, listeners and the message of the day.
@@ -116,6 +118,37 @@ pub struct AccountsSection {
 impl Default for AccountsSection {
     fn default() -> Self {
         Self { enforce_nicks: true, nick_grace_secs: 30 }
+    }
+}
+
+/// Chat history (see docs/history.md).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistorySection {
+    /// Store channel and private messages, and offer draft/chathistory.
+    pub enabled: bool,
+    /// Seconds a line is kept; 0 keeps lines forever.
+    pub max_age_secs: u64,
+    /// Lines kept per channel; 0 for no limit.
+    pub max_messages: u64,
+    /// Lines replayed on JOIN to clients without draft/chathistory.
+    pub replay_lines: usize,
+    /// Most lines one CHATHISTORY command returns (ISUPPORT CHATHISTORY).
+    pub query_limit: usize,
+    /// Seconds between retention passes.
+    pub prune_interval_secs: u64,
+}
+
+impl Default for HistorySection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_age_secs: 90 * 86_400,
+            max_messages: 100_000,
+            replay_lines: 20,
+            query_limit: 100,
+            prune_interval_secs: 60,
+        }
     }
 }
 
@@ -301,6 +334,9 @@ impl Config {
         }
         if self.flood.enabled && (self.flood.burst == 0 || self.flood.lines_per_second == 0) {
             return Err("flood.burst and flood.lines_per_second must be at least 1".into());
+        }
+        if self.history.query_limit == 0 || self.history.prune_interval_secs == 0 {
+            return Err("history.query_limit and history.prune_interval_secs must be at least 1".into());
         }
         for op in &self.operators {
             if argon2::PasswordHash::new(&op.password_hash).is_err() {

@@ -358,6 +358,11 @@ impl Conn {
         while let Some(oper) = self.handle_pending() {
             // Store changes queued by the commands so far go first.
             crate::services::chanserv::flush(&self.server);
+            if crate::history::chathistory::is_history_command(&oper) {
+                // History reads wait for the store without the lock.
+                crate::history::chathistory::handle(&self.server, self.id, oper).await;
+                continue;
+            }
             if oper.verb() != "OPER" {
                 // Account and services commands do their slow parts (hashing,
                 // store commits) without the lock.
@@ -424,7 +429,9 @@ impl Conn {
                     break;
                 }
                 Ok(Some(msg))
-                    if accounts::is_async_command(&msg) || crate::services::chanserv::needs_commit(ctx.state, &msg) =>
+                    if accounts::is_async_command(&msg)
+                        || crate::services::chanserv::needs_commit(ctx.state, &msg)
+                        || crate::history::chathistory::is_history_command(&msg) =>
                 {
                     oper = Some(msg);
                     break;

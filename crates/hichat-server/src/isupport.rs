@@ -13,7 +13,7 @@ pub const MODES_PER_COMMAND: usize = 4;
 pub fn tokens(config: &Config) -> Vec<String> {
     let l = &config.limits;
     let t = l.targets_per_message;
-    vec![
+    let mut tokens = vec![
         format!("AWAYLEN={}", l.away_length),
         "BOT=B".into(),
         format!("CASEMAPPING={CASEMAPPING}"),
@@ -40,7 +40,10 @@ pub fn tokens(config: &Config) -> Vec<String> {
         "USERLEN=18".into(),
         "UTF8ONLY".into(),
         "WHOX".into(),
-    ]
+    ];
+    tokens.extend(crate::history::isupport_tokens(&config.history));
+    tokens.sort();
+    tokens
 }
 
 /// The tokens grouped at most 13 to a line, as 005 lines carry them.

@@ -19,6 +19,7 @@ pub mod conn;
 pub mod console;
 mod flood;
 mod handlers;
+pub mod history;
 mod isupport;
 mod labeled;
 pub mod listener;

@@ -20,6 +20,18 @@ pub fn new_msgid(millis: u64) -> String {
     (0..26).rev().map(|i| ALPHABET[((value >> (5 * i)) & 31) as usize] as char).collect()
 }
 
+/// The millisecond a msgid made by [`new_msgid`] was made at, read back
+/// from its first ten digits. `None` for an id not made here.
+pub fn time_of(msgid: &str) -> Option<u64> {
+    if msgid.len() != 26 {
+        return None;
+    }
+    msgid.bytes().take(10).try_fold(0u64, |t, c| {
+        let digit = ALPHABET.iter().position(|a| *a == c)? as u64;
+        Some(t << 5 | digit)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +45,7 @@ mod tests {
         assert_ne!(a, b);
         assert!(a < c && b < c);
         assert!(a.bytes().all(|x| x.is_ascii_alphanumeric()));
+        assert_eq!(time_of(&new_msgid(1_795_618_253_007)), Some(1_795_618_253_007));
+        assert_eq!(time_of("not-one"), None);
     }
 }

@@ -164,6 +164,10 @@ impl Server {
         if let Some(port) = listeners.iter().find_map(Listener::tls_port) {
             let _ = self.info.tls_port.set(port);
         }
+        // Chat history goes to the store this server ended up with.
+        let (recorder, replays) = crate::history::Recorder::new(self.store.clone(), &self.info.config.history);
+        self.state().history = recorder;
+        tokio::spawn(crate::history::run(self.clone(), replays));
         for listener in listeners {
             tracing::info!(addr = %listener.local_addr(), "listening");
             accepts.push(tokio::spawn(accept_loop(self.clone(), listener)));

@@ -53,6 +53,8 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     crate::services::chanserv::on_join(ctx, &key);
     let display = ctx.state.channels[&key].name.clone();
     crate::accounts::send_join(ctx, &key, &display);
+    let join = Message::new("JOIN", [display.as_str()]).with_source(ctx.me().prefix.clone());
+    let join_msgid = crate::history::record_channel_event(ctx.state, &key, &join);
     crate::services::chanserv::announce_join_status(ctx, &key);
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
@@ -62,6 +64,7 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if !ctx.me().caps.has(crate::caps::Cap::NoImplicitNames) {
         send_names(ctx, &key);
     }
+    ctx.state.history.replay_on_join(ctx.me(), &key, join_msgid);
     Ok(())
 }
 
@@ -95,6 +98,7 @@ fn part_one(ctx: &mut Ctx<'_>, key: &str, reason: Option<&str>) {
     params.extend(reason.map(str::to_owned));
     let msg = Message::new("PART", params).with_source(ctx.me().prefix.clone());
     ctx.state.send_to_channel(key, &msg, None);
+    crate::history::record_channel_event(ctx.state, key, &msg);
     ctx.state.remove_member(ctx.id, key);
 }
 
@@ -127,6 +131,7 @@ pub fn topic(ctx: &mut Ctx<'_>, name: &str, text: Option<String>) -> HandlerResu
     chan.topic = (!text.is_empty()).then(|| Topic { text: text.clone(), setter: setter.clone(), time: unix_now() });
     let msg = Message::new("TOPIC", [display, text]).with_source(setter);
     ctx.state.send_to_channel(&key, &msg, None);
+    crate::history::record_channel_event(ctx.state, &key, &msg);
     Ok(())
 }
 
@@ -243,6 +248,7 @@ pub fn kick(ctx: &mut Ctx<'_>, name: &str, users: &[String], reason: Option<Stri
         };
         let msg = Message::new("KICK", [display.as_str(), &target_nick, &reason]).with_source(ctx.me().prefix.clone());
         ctx.state.send_to_channel(&key, &msg, None);
+        crate::history::record_channel_event(ctx.state, &key, &msg);
         ctx.state.remove_member(target, &key);
         if !ctx.state.channels.contains_key(&key) {
             break;

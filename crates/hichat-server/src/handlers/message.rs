@@ -12,7 +12,7 @@ use crate::state::client::{Client, ClientId};
 use crate::state::recent::{Recent, Sent};
 use crate::state::sender::with_account;
 use crate::state::Relay;
-use crate::{client_tags, clock, msgid};
+use crate::{client_tags, clock, history, msgid};
 use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
 use std::time::Instant;
 
@@ -143,6 +143,8 @@ fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, t
     let me = ctx.me();
     let echo = me.caps.has(Cap::EchoMessage);
     let (mut relay, msgid) = relay(verb, me, &route.shown, text, tags);
+    let to = history::To::Channel { key: &route.key, shown: &route.shown };
+    history::record_message(ctx.state, id, to, verb, &msgid, text, tags);
     ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::Channel(route.key.clone()) });
     // TAGMSG reaches only clients that can read tags.
     let tags_only = text.is_none();
@@ -164,6 +166,7 @@ fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags
     let me = ctx.me();
     let (mut relay, msgid) = relay(verb, me, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
+    history::record_message(ctx.state, ctx.id, history::To::User(target_id), verb, &msgid, text, tags);
     ctx.state.recent.remember(msgid, Recent { sender: ctx.id, to: Sent::User(target_id) });
     let reads_tags = |ctx: &Ctx<'_>, id| ctx.state.client(id).is_some_and(|c| c.caps.has(Cap::MessageTags));
     if text.is_some() || reads_tags(ctx, target_id) {

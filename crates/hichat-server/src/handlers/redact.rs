@@ -1,7 +1,7 @@
 //! draft/message-redaction: `REDACT <target> <msgid> [:reason]` deletes a
 //! recent message for clients that support it. A message's sender may
-//! redact it, and so may a channel's operators in their channel. Only
-//! relayed for now: history will drop redacted messages once it exists.
+//! redact it, and so may a channel's operators in their channel. A
+//! redacted message is also deleted from history, for everyone.
 
 use super::Ctx;
 use crate::caps::Cap;
@@ -44,6 +44,11 @@ pub fn redact(ctx: &mut Ctx<'_>, target: &str, msgid: &str, reason: Option<&str>
     if !allowed {
         return Err(fail("REDACT_FORBIDDEN", context(), "You are not authorised to delete this message"));
     }
+    let channel = match &to {
+        Sent::Channel(key) => Some(key.clone()),
+        Sent::User(_) => None,
+    };
+    ctx.state.history.redact(msgid, channel);
     let me = ctx.me();
     let echo = me.caps.has(Cap::EchoMessage);
     let shown = match &to {

@@ -125,16 +125,20 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
         let client = &ctx.state.clients[&id];
         ctx.state.whowas.remember(client, &server);
         let msg = Message::new("NICK", [wanted.as_str()]).with_source(ctx.me().prefix.clone());
+        crate::history::record_event_in_channels(ctx.state, id, &msg);
         let mut relay = ctx.state.relay_from(id, msg);
         ctx.state.relay_to_peers(id, &mut relay, true);
         let me = ctx.me_mut();
         let old_nick = std::mem::replace(&mut me.nick, wanted);
+        me.nick_since = crate::clock::unix_millis();
         me.update_prefix();
         let (nick, prefix) = (me.nick.clone(), me.prefix.clone());
         ctx.state.monitor_signal(&old_nick, None, &server);
         ctx.state.monitor_signal(&nick, Some(&prefix), &server);
     } else {
-        ctx.me_mut().nick = wanted;
+        let me = ctx.me_mut();
+        me.nick = wanted;
+        me.nick_since = crate::clock::unix_millis();
         welcome_if_ready(ctx);
     }
     Ok(())

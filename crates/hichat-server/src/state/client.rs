@@ -78,6 +78,9 @@ pub struct Client {
     /// `nick!user@host`, kept in step with the fields above.
     pub prefix: String,
     pub registered: bool,
+    /// When the client took its current nick (Unix ms): a client known by
+    /// nick alone reads private history from then on.
+    pub nick_since: u64,
     /// Registration waits while CAP negotiation is in progress.
     pub cap_negotiating: bool,
     pub caps: Caps,
@@ -121,6 +124,7 @@ impl Client {
             host,
             ip,
             registered: false,
+            nick_since: 0,
             cap_negotiating: false,
             caps: Caps::default(),
             cap_version: 0,

@@ -71,6 +71,8 @@ pub struct State {
     pub recent: recent::RecentMessages,
     /// Every client's MONITOR list.
     pub monitors: monitor::Monitors,
+    /// Where chat history goes (see [`crate::history`]).
+    pub history: crate::history::Recorder,
     /// Clients whose send queue overflowed during the current command.
     dead: Vec<ClientId>,
     /// While a labeled command runs: its client, and the lines it has been
@@ -241,6 +243,7 @@ impl State {
         let Some(client) = self.clients.get(&id) else { return };
         if client.registered {
             let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
+            crate::history::record_event_in_channels(self, id, &quit);
             self.relay_to_peers(id, &mut self.relay_from(id, quit), false);
         }
         let Some(client) = self.clients.remove(&id) else { return };

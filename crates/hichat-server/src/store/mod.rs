@@ -10,9 +10,11 @@
 //! updates [`Records`] and answers the client, so a success reply always
 //! means the change is durable.
 
+pub mod history;
 mod migrate;
 mod sqlite;
 
+pub use history::{HistoryLine, HistoryQuery, Retention, TargetsQuery};
 pub use migrate::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 
@@ -201,6 +203,12 @@ pub enum Change {
     PutOperator(OperatorRecord),
     /// Fails with [`StoreError::NotFound`] when there is no such operator.
     RemoveOperator(String),
+    /// Deletes a message from history: in a channel (folded name), or a
+    /// private one when `channel` is `None`.
+    RedactHistory {
+        msgid: String,
+        channel: Option<String>,
+    },
     /// Lets a TLS client certificate log in to an account. Fails with
     /// [`StoreError::Conflict`] when the fingerprint is already in use.
     AddCert {
@@ -298,6 +306,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn load(&self) -> Result<Records, StoreError>;
     /// Queues a change; the returned [`Pending`] completes after its commit.
     fn submit(&self, change: Change) -> Pending;
+    /// Queues a line of chat history. Never waits and never fails: the
+    /// line is dropped (and logged) when the store cannot take it.
+    fn append_history(&self, line: HistoryLine);
+    /// Completes once everything queued before it is committed, so a read
+    /// that follows sees it.
+    fn flush(&self) -> Pending;
+    /// Queues a pass of history retention (server defaults given; a
+    /// registered channel's own settings are in the store).
+    fn prune_history(&self, retention: Retention);
+    /// Reads history (blocking: call it off the async threads).
+    fn query_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryLine>, StoreError>;
+    /// The conversations with history in a time window (blocking).
+    fn history_targets(&self, q: &TargetsQuery) -> Result<Vec<(String, u64)>, StoreError>;
     /// Commits everything queued and stops the writer (blocking).
     fn close(&self);
 }

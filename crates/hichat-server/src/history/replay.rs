@@ -1,0 +1,96 @@
+//! Stored lines sent back to a client: encoded for its capabilities, and
+//! the replay on JOIN for clients without draft/chathistory (as InspIRCd's
+//! channel mode +H does).
+
+use super::ReplayRequest;
+use crate::batch::Batch;
+use crate::caps::{Cap, Caps};
+use crate::store::history::{HistoryQuery, Selection, View};
+use crate::store::HistoryLine;
+use bytes::Bytes;
+use hichat_proto::{Message, Tag};
+use std::sync::Arc;
+
+/// A stored line as client `caps` would have received it: `batch` (when
+/// given and the client has batch), `time`, `msgid` and client tags for
+/// those with the capabilities, a JOIN in extended-join form for those
+/// with it.
+pub fn encode(line: &HistoryLine, caps: Caps, batch: Option<&str>) -> Bytes {
+    let mut params: Vec<String> = line.params.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+    if line.command == "JOIN" {
+        if caps.has(Cap::ExtendedJoin) {
+            params.push(line.account.clone().unwrap_or_else(|| "*".into()));
+            params.push(line.text.clone().unwrap_or_default());
+        }
+    } else if let Some(text) = &line.text {
+        params.push(text.clone());
+    }
+    let mut msg = Message::new(line.command.as_str(), params).with_source(line.prefix.as_str());
+    let mut tags = Vec::new();
+    if let Some(b) = batch.filter(|_| caps.has(Cap::Batch)) {
+        tags.push(Tag::new("batch", Some(b.to_owned())));
+    }
+    if caps.has(Cap::ServerTime) {
+        tags.push(Tag::new("time", Some(crate::clock::format_server_time(line.time))));
+    }
+    if caps.has(Cap::MessageTags) {
+        tags.push(Tag::new("msgid", Some(line.msgid.clone())));
+        for raw in line.tags.split(';').filter(|t| !t.is_empty()) {
+            let (key, value) = match raw.split_once('=') {
+                Some((k, v)) => (k, Some(hichat_proto::unescape_tag_value(v))),
+                None => (raw, None),
+            };
+            tags.push(Tag::new(key, value));
+        }
+    }
+    msg.tags = tags;
+    msg.to_bytes()
+}
+
+/// Sends a channel's last lines to a client that joined it, in a
+/// `chathistory` batch when it has batch. Reads what was stored before the
+/// JOIN, once the writer has committed that far.
+pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
+    let limit = server.info.config.history.replay_lines;
+    let query = HistoryQuery {
+        view: View::Channel(request.channel.clone()),
+        selection: Selection::Before(crate::store::history::Anchor::Msgid(request.join_msgid.clone())),
+        limit,
+        since: 0,
+        commands: vec!["PRIVMSG", "NOTICE"],
+    };
+    if server.store.flush().done().await.is_err() {
+        return;
+    }
+    let store = server.store.clone();
+    let lines = match tokio::task::spawn_blocking(move || store.query_history(&query)).await {
+        Ok(Ok(lines)) => lines,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "history replay failed");
+            return;
+        }
+        Err(_) => return,
+    };
+    if lines.is_empty() {
+        return;
+    }
+    let mut state = server.state();
+    let Some(client) = state.client(request.client) else { return };
+    // Only while still in the channel.
+    if !client.channels.contains(&request.channel) {
+        return;
+    }
+    let caps = client.caps;
+    let display = state.channels.get(&request.channel).map(|c| c.name.clone()).unwrap_or_default();
+    let batch = caps.has(Cap::Batch).then(|| Batch::new(&server.info.name));
+    if let Some(b) = &batch {
+        state.send(request.client, &b.start("chathistory", &[&display]));
+    }
+    for line in &lines {
+        state.send_bytes(request.client, encode(line, caps, batch.as_ref().map(|b| b.reference.as_str())));
+    }
+    if let Some(b) = &batch {
+        state.send(request.client, &b.end());
+    }
+    state.reap(&server.info.name);
+}

@@ -1,0 +1,417 @@
+//! Chat history: draft/chathistory over real sockets, across a restart,
+//! paging over 10,000 messages, who may read what, replay on JOIN,
+//! REDACT and retention.
+
+mod common;
+
+use common::{params, test_config, TestClient, TestServer};
+use hichat_proto::Message;
+use hichat_server::Server;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The capabilities a history client asks for.
+const CAPS: &str = "batch server-time message-tags draft/chathistory";
+
+/// A fresh data directory for one test.
+fn data_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hichat-history-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn start_on(dir: &Path) -> TestServer {
+    let mut config = test_config();
+    config.server.data_dir = dir.to_owned();
+    TestServer::from_server(Server::open(config).expect("open the store")).await
+}
+
+async fn history_client(server: &TestServer, nick: &str) -> TestClient {
+    let mut c = server.connect().await;
+    c.register_with_caps(nick, CAPS).await;
+    c
+}
+
+/// Sends a CHATHISTORY command and returns the lines of its batch (which
+/// must come, opened with the given type).
+async fn batch_of(c: &mut TestClient, command: &str, kind: &str) -> Vec<Message> {
+    c.send(command).await;
+    let (start, skipped) = c.expect_with("BATCH", |m| m.params[0].starts_with('+')).await;
+    assert!(skipped.iter().all(|m| m.command != "FAIL"), "{skipped:?}");
+    assert_eq!(start.params[1], kind, "{start:?}");
+    let reference = start.params[0][1..].to_owned();
+    let mut lines = Vec::new();
+    loop {
+        let m = c.message().await;
+        if m.command == "BATCH" && m.params[0] == format!("-{reference}") {
+            return lines;
+        }
+        assert_eq!(m.tag("batch"), Some(Some(reference.as_str())), "{m:?}");
+        lines.push(m);
+    }
+}
+
+async fn history(c: &mut TestClient, command: &str) -> Vec<Message> {
+    batch_of(c, command, "chathistory").await
+}
+
+fn texts(lines: &[Message]) -> Vec<String> {
+    lines.iter().map(|m| m.params.last().cloned().unwrap_or_default()).collect()
+}
+
+fn msgid(m: &Message) -> String {
+    m.tag("msgid").flatten().expect("a msgid").to_owned()
+}
+
+#[tokio::test]
+async fn a_message_survives_a_restart_with_its_msgid_and_time() {
+    let dir = data_dir("restart");
+    let server = start_on(&dir).await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.join("#keep").await;
+    let mut bob = server.client("bob").await;
+    bob.join("#keep").await;
+    bob.send("PRIVMSG #keep :said before the restart").await;
+    let live = ann.expect("PRIVMSG").await;
+    let (id, time) = (msgid(&live), live.tag("time").flatten().unwrap().to_owned());
+    server.stop().await;
+
+    let server = start_on(&dir).await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.join("#keep").await;
+    let lines = history(&mut ann, "CHATHISTORY LATEST #keep * 10").await;
+    let said: Vec<_> = lines.iter().filter(|m| m.command == "PRIVMSG").collect();
+    assert_eq!(said.len(), 1, "{lines:?}");
+    assert_eq!(msgid(said[0]), id);
+    assert_eq!(said[0].tag("time"), Some(Some(time.as_str())));
+    assert_eq!(params(said[0]), ["#keep", "said before the restart"]);
+    assert!(said[0].source.as_deref().unwrap().starts_with("bob!"));
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn isupport_and_errors() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    c.send("NICK ann").await;
+    c.send("USER ann 0 * :ann").await;
+    let (_, burst) = c.expect_with("376", |_| true).await;
+    let tokens: Vec<&str> =
+        burst.iter().filter(|m| m.command == "005").flat_map(|m| m.params.iter().map(String::as_str)).collect();
+    assert!(tokens.contains(&"CHATHISTORY=100"), "{tokens:?}");
+    assert!(tokens.contains(&"MSGREFTYPES=msgid,timestamp"), "{tokens:?}");
+    c.join("#mine").await;
+    let mut other = server.client("bob").await;
+    other.join("#theirs").await;
+    for (command, expected) in [
+        ("CHATHISTORY", vec!["CHATHISTORY", "NEED_MORE_PARAMS", "*"]),
+        ("CHATHISTORY BEFORE #mine", vec!["CHATHISTORY", "NEED_MORE_PARAMS", "BEFORE"]),
+        ("CHATHISTORY SIDEWAYS #mine * 10", vec!["CHATHISTORY", "UNKNOWN_COMMAND", "SIDEWAYS"]),
+        ("CHATHISTORY LATEST #mine * 0", vec!["CHATHISTORY", "INVALID_PARAMS", "LATEST", "0"]),
+        ("CHATHISTORY LATEST #mine * ten", vec!["CHATHISTORY", "INVALID_PARAMS", "LATEST", "ten"]),
+        ("CHATHISTORY BEFORE #mine yesterday 10", vec!["CHATHISTORY", "INVALID_PARAMS", "BEFORE", "yesterday"]),
+        (
+            "CHATHISTORY BEFORE #mine timestamp=never 10",
+            vec!["CHATHISTORY", "INVALID_PARAMS", "BEFORE", "timestamp=never"],
+        ),
+        (
+            "CHATHISTORY TARGETS msgid=x timestamp=2020-01-01T00:00:00.000Z 5",
+            vec!["CHATHISTORY", "INVALID_PARAMS", "TARGETS", "msgid=x"],
+        ),
+        // Not a member, or no such channel: the same answer.
+        ("CHATHISTORY LATEST #theirs * 10", vec!["CHATHISTORY", "INVALID_TARGET", "LATEST", "#theirs"]),
+        ("CHATHISTORY LATEST #nowhere * 10", vec!["CHATHISTORY", "INVALID_TARGET", "LATEST", "#nowhere"]),
+        ("CHATHISTORY LATEST NickServ * 10", vec!["CHATHISTORY", "INVALID_TARGET", "LATEST", "NickServ"]),
+    ] {
+        c.send(command).await;
+        let fail = c.expect("FAIL").await;
+        assert_eq!(&params(&fail)[..expected.len()], expected.as_slice(), "{command}: {fail:?}");
+    }
+    // Nothing to read is an empty batch.
+    let mut h = history_client(&server, "carl").await;
+    h.join("#empty").await;
+    assert!(history(&mut h, "CHATHISTORY LATEST #empty * 10").await.is_empty());
+    assert!(history(&mut h, "CHATHISTORY BEFORE #empty msgid=NOSUCHID 10").await.is_empty());
+    // A label goes on the batch.
+    h.send("CAP REQ labeled-response").await;
+    h.expect("CAP").await;
+    h.send("@label=L1 CHATHISTORY LATEST #empty * 10").await;
+    let start = h.expect("BATCH").await;
+    assert_eq!(start.tag("label"), Some(Some("L1")));
+    assert_eq!(start.params[1], "chathistory");
+    server.stop().await;
+}
+
+/// Sends `n` messages to `channel` in one write, and waits until they are
+/// all through (the sender's echo of the last).
+async fn flood(c: &mut TestClient, channel: &str, n: usize) {
+    let mut burst = String::new();
+    for i in 0..n {
+        burst.push_str(&format!("PRIVMSG {channel} :m{i}\r\n"));
+    }
+    c.send_raw(burst.as_bytes()).await;
+    c.sync().await;
+}
+
+#[tokio::test]
+async fn paging_over_ten_thousand_messages_returns_each_once() {
+    const N: usize = 10_000;
+    let server = TestServer::start().await;
+    let mut sender = server.client("sender").await;
+    sender.join("#big").await;
+    flood(&mut sender, "#big", N).await;
+    let mut r = history_client(&server, "reader").await;
+    r.join("#big").await;
+    let expected: Vec<String> = (0..N).map(|i| format!("m{i}")).collect();
+    let only_privmsg = |lines: Vec<Message>| lines.into_iter().filter(|m| m.command == "PRIVMSG").collect::<Vec<_>>();
+
+    // Backwards with BEFORE from the latest page.
+    let mut all: Vec<Message> = only_privmsg(history(&mut r, "CHATHISTORY LATEST #big * 100").await);
+    let mut pages = 1;
+    loop {
+        let first = msgid(&all[0]);
+        let page = only_privmsg(history(&mut r, &format!("CHATHISTORY BEFORE #big msgid={first} 100")).await);
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 100);
+        pages += 1;
+        all.splice(0..0, page);
+    }
+    assert!(pages > N / 100 - 1, "pages of at most 100");
+    assert_eq!(texts(&all), expected, "BEFORE paging");
+    let ids: Vec<String> = all.iter().map(msgid).collect();
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), N, "msgids are unique");
+
+    // Forwards with AFTER from the beginning of time.
+    let mut forward =
+        only_privmsg(history(&mut r, "CHATHISTORY AFTER #big timestamp=2000-01-01T00:00:00.000Z 100").await);
+    loop {
+        let last = msgid(forward.last().unwrap());
+        let page = only_privmsg(history(&mut r, &format!("CHATHISTORY AFTER #big msgid={last} 100")).await);
+        if page.is_empty() {
+            break;
+        }
+        forward.extend(page);
+    }
+    assert_eq!(texts(&forward), expected, "AFTER paging");
+
+    // BETWEEN, forwards from the first message to far in the future (the
+    // first itself excluded), and backwards from the future.
+    let mut between = vec![all[0].clone()];
+    loop {
+        let last = msgid(between.last().unwrap());
+        let cmd = format!("CHATHISTORY BETWEEN #big msgid={last} timestamp=2100-01-01T00:00:00.000Z 100");
+        let page = only_privmsg(history(&mut r, &cmd).await);
+        if page.is_empty() {
+            break;
+        }
+        between.extend(page);
+    }
+    assert_eq!(texts(&between), expected, "BETWEEN forwards");
+    let mut back: Vec<Message> = Vec::new();
+    loop {
+        let upper =
+            back.first().map_or("timestamp=2100-01-01T00:00:00.000Z".to_owned(), |m| format!("msgid={}", msgid(m)));
+        let cmd = format!("CHATHISTORY BETWEEN #big {upper} timestamp=2000-01-01T00:00:00.000Z 100");
+        let page = only_privmsg(history(&mut r, &cmd).await);
+        if page.is_empty() {
+            break;
+        }
+        back.splice(0..0, page);
+    }
+    assert_eq!(texts(&back), expected, "BETWEEN backwards");
+
+    // AROUND a message: half before it, it and the rest after.
+    let around = history(&mut r, &format!("CHATHISTORY AROUND #big msgid={} 100", ids[5000])).await;
+    assert_eq!(texts(&around), expected[4950..5050].to_vec());
+    // LATEST after an anchor: the newest, but only after it.
+    let latest = history(&mut r, &format!("CHATHISTORY LATEST #big msgid={} 100", ids[N - 4])).await;
+    assert_eq!(texts(&latest), expected[N - 3..].to_vec());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_history_is_seen_only_by_its_two_parties() {
+    let server = TestServer::start().await;
+    let mut ann = history_client(&server, "ann").await;
+    let mut bob = history_client(&server, "bob").await;
+    let mut carl = history_client(&server, "carl").await;
+    ann.send("PRIVMSG bob :just between us").await;
+    bob.expect("PRIVMSG").await;
+    bob.send("PRIVMSG ann :agreed").await;
+    ann.expect("PRIVMSG").await;
+
+    for (c, other) in [(&mut ann, "bob"), (&mut bob, "ann")] {
+        let lines = history(c, &format!("CHATHISTORY LATEST {other} * 10")).await;
+        assert_eq!(texts(&lines), ["just between us", "agreed"], "{}", c.nick);
+        assert_eq!(params(&lines[0])[0], "bob");
+        assert!(lines[0].source.as_deref().unwrap().starts_with("ann!"));
+    }
+    for target in ["ann", "bob"] {
+        assert!(history(&mut carl, &format!("CHATHISTORY LATEST {target} * 10")).await.is_empty());
+    }
+    let targets = batch_of(
+        &mut ann,
+        "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10",
+        "draft/chathistory-targets",
+    )
+    .await;
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    assert_eq!(params(&targets[0])[..2], ["TARGETS", "bob"]);
+    let carl_targets = batch_of(
+        &mut carl,
+        "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10",
+        "draft/chathistory-targets",
+    )
+    .await;
+    assert!(carl_targets.is_empty(), "{carl_targets:?}");
+
+    // Whoever takes the nick next does not inherit the conversation.
+    ann.send("QUIT").await;
+    ann.read_to_close().await;
+    let mut new_ann = history_client(&server, "ann").await;
+    assert!(history(&mut new_ann, "CHATHISTORY LATEST bob * 10").await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_history_follows_an_account_to_another_connection() {
+    let server = TestServer::start().await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER annpass1").await;
+    ann.expect("900").await;
+    let mut bob = history_client(&server, "bob").await;
+    ann.send("PRIVMSG bob :remember this").await;
+    bob.expect("PRIVMSG").await;
+    ann.send("QUIT").await;
+    ann.read_to_close().await;
+
+    // Another nick, logged in to the same account, reads it.
+    let mut other = history_client(&server, "annphone").await;
+    other.send("PRIVMSG NickServ :IDENTIFY ann annpass1").await;
+    other.expect("900").await;
+    assert_eq!(texts(&history(&mut other, "CHATHISTORY LATEST bob * 10").await), ["remember this"]);
+    // Messages to services were never stored.
+    assert!(history(&mut other, "CHATHISTORY LATEST annphone * 10").await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn clients_without_chathistory_get_the_last_lines_on_join() {
+    let server = TestServer::start().await;
+    let mut ann = server.client("ann").await;
+    ann.join("#r").await;
+    flood(&mut ann, "#r", 25).await;
+
+    // With batch and server-time: a chathistory batch of the last 20.
+    let mut tagged = server.connect().await;
+    tagged.register_with_caps("tagged", "batch server-time").await;
+    tagged.join("#r").await;
+    let start = tagged.expect("BATCH").await;
+    assert_eq!(params(&start)[1..], ["chathistory", "#r"]);
+    let mut lines = Vec::new();
+    loop {
+        let m = tagged.message().await;
+        if m.command == "BATCH" {
+            break;
+        }
+        assert!(m.tag("time").flatten().is_some(), "{m:?}");
+        assert!(m.tag("msgid").is_none(), "no msgid without message-tags: {m:?}");
+        lines.push(m);
+    }
+    let expected: Vec<String> = (5..25).map(|i| format!("m{i}")).collect();
+    assert_eq!(texts(&lines), expected);
+
+    // Plain: just the lines.
+    let mut plain = server.client("plain").await;
+    plain.join("#r").await;
+    let mut got = Vec::new();
+    for _ in 0..20 {
+        let m = plain.expect("PRIVMSG").await;
+        assert!(m.tags.is_empty(), "{m:?}");
+        got.push(m);
+    }
+    assert_eq!(texts(&got), expected);
+    plain.expect_nothing().await;
+
+    // A client with draft/chathistory asks for itself.
+    let mut asks = history_client(&server, "asks").await;
+    asks.join("#r").await;
+    asks.expect_nothing().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn redact_removes_a_message_from_history() {
+    let server = TestServer::start().await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", &format!("{CAPS} echo-message draft/message-redaction")).await;
+    ann.join("#red").await;
+    ann.send("PRIVMSG #red :oops").await;
+    let oops = msgid(&ann.expect("PRIVMSG").await);
+    ann.send("PRIVMSG #red :fine").await;
+    ann.expect("PRIVMSG").await;
+    ann.send(&format!("REDACT #red {oops} :typo")).await;
+    ann.sync().await;
+    let lines = history(&mut ann, "CHATHISTORY LATEST #red * 10").await;
+    assert_eq!(texts(&lines), ["fine"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn event_playback_only_for_clients_that_ask() {
+    let server = TestServer::start().await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", &format!("{CAPS} draft/event-playback extended-join")).await;
+    ann.join("#ev").await;
+    ann.send("TOPIC #ev :a topic").await;
+    ann.sync().await;
+    let mut bob = server.client("bob").await;
+    bob.join("#ev").await;
+    bob.send("PRIVMSG #ev :hello").await;
+    bob.send("PART #ev :bye").await;
+    ann.expect("PART").await;
+    let lines = history(&mut ann, "CHATHISTORY LATEST #ev * 10").await;
+    let got: Vec<(&str, Vec<&str>)> = lines.iter().map(|m| (m.command.as_str(), params(m))).collect();
+    assert_eq!(
+        got,
+        [
+            ("JOIN", vec!["#ev", "*", "ann test"]),
+            ("TOPIC", vec!["#ev", "a topic"]),
+            ("JOIN", vec!["#ev", "*", "bob test"]),
+            ("PRIVMSG", vec!["#ev", "hello"]),
+            ("PART", vec!["#ev", "bye"]),
+        ]
+    );
+    let mut carl = history_client(&server, "carl").await;
+    carl.join("#ev").await;
+    let lines = history(&mut carl, "CHATHISTORY LATEST #ev * 10").await;
+    assert_eq!(lines.iter().map(|m| m.command.as_str()).collect::<Vec<_>>(), ["PRIVMSG"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn retention_prunes_old_lines() {
+    let mut config = test_config();
+    config.history.max_messages = 5;
+    config.history.prune_interval_secs = 1;
+    let server = TestServer::with_config(config).await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.join("#short").await;
+    flood(&mut ann, "#short", 12).await;
+    // Pruning runs every second: wait (boundedly) until it has.
+    let mut kept = Vec::new();
+    for _ in 0..50 {
+        kept = texts(&history(&mut ann, "CHATHISTORY LATEST #short * 100").await);
+        if kept.len() <= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(kept, ["m7", "m8", "m9", "m10", "m11"]);
+    server.stop().await;
+}
