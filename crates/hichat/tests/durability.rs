@@ -1,8 +1,9 @@
 //! The real binary and its store: a `kill -9` in the middle of a burst of
 //! registrations, channel registrations, and TOPIC and MODE +b changes in
 //! registered channels loses nothing a client was told succeeded, and
-//! leaves an intact database; and no password, hash or SASL payload ever
-//! reaches the log, even at trace level.
+//! leaves an intact database; and no password (NickServ, REGISTER, SASL,
+//! OPER, OPERATOR ADD), hash, SASL payload or NickServ CERT fingerprint
+//! ever reaches the log, even at trace level.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,12 +26,12 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Starts `hichat serve` on `port` with flood control off and no web
-/// listener; stderr goes to `log` when given.
-fn serve(dir: &Path, port: u16, log: Option<&Path>) -> Child {
+/// Starts `hichat serve` on `port` with flood control off, no web listener
+/// and `extra` added to the config; stderr goes to `log` when given.
+fn serve(dir: &Path, port: u16, log: Option<&Path>, extra: &str) -> Child {
     let config = dir.join("test.toml");
-    std::fs::write(&config, "[flood]\nenabled = false\n[limits]\nconnections_per_ip = 1000\n[web]\nlisten = \"\"\n")
-        .unwrap();
+    let base = "[flood]\nenabled = false\n[limits]\nconnections_per_ip = 1000\n[web]\nlisten = \"\"\n";
+    std::fs::write(&config, format!("{base}{extra}")).unwrap();
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
         None => Stdio::null(),
@@ -149,7 +150,7 @@ fn burst(port: u16, worker: usize, stop: Arc<AtomicBool>) -> Acked {
 fn kill_9_mid_burst_loses_nothing_acknowledged() {
     let dir = temp_dir("kill9");
     let port = free_port();
-    let mut server = serve(&dir, port, None);
+    let mut server = serve(&dir, port, None, "");
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..6)
         .map(|w| {
@@ -178,7 +179,7 @@ fn kill_9_mid_burst_loses_nothing_acknowledged() {
 
     // Restart on the same directory: it opens, and logins work.
     let port = free_port();
-    let mut server = serve(&dir, port, None);
+    let mut server = serve(&dir, port, None, "");
     let mut c = Client::register(port, "checker").unwrap();
     c.send(&format!("PRIVMSG NickServ :IDENTIFY {} pass-{}", accounts[0], accounts[0])).unwrap();
     c.wait_for("You are now identified").unwrap();
@@ -250,9 +251,19 @@ fn no_secret_reaches_the_log_at_trace_level() {
     let dir = temp_dir("logs");
     let log = dir.join("stderr.log");
     let port = free_port();
-    let mut server = serve(&dir, port, Some(&log));
+    // An operator block in the config, whose password is another secret.
+    let oper_password = "Zq9-oper-SECRET";
+    let oper_hash = {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default().hash_password(oper_password.as_bytes(), &salt).unwrap().to_string()
+    };
+    let oper_block = format!("[[operator]]\nname = \"root\"\npassword_hash = \"{oper_hash}\"\n");
+    let mut server = serve(&dir, port, Some(&log), &oper_block);
     let password = "Zq9-first-SECRET";
     let second = "Zq9-second-SECRET";
+    let stored_oper = "Zq9-stored-oper-SECRET";
+    let fingerprint = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
     let plain = b64(format!("logan\0logan\0{second}").as_bytes());
 
     let mut a = Client::register(port, "logan").unwrap();
@@ -275,12 +286,29 @@ fn no_secret_reaches_the_log_at_trace_level() {
     c.wait_for("Invalid").unwrap();
     c.send(&format!("PRIVMSG NickServ :IDENTIFY logan {second}")).unwrap();
     c.wait_for("identified").unwrap();
+    // NickServ CERT: a fingerprint that logs in to the account.
+    c.send(&format!("PRIVMSG NickServ :CERT ADD {fingerprint}")).unwrap();
+    c.wait_for("Added certificate fingerprint").unwrap();
+    c.send("NS CERT LIST").unwrap();
+    c.wait_for(fingerprint).unwrap();
+    // OPER with the config block, OPERATOR ADD with a new password, and
+    // OPER with the stored block.
+    c.send(&format!("OPER root {oper_password}")).unwrap();
+    c.wait_for(" 381 ").unwrap();
+    c.send(&format!("OPERATOR ADD helper {stored_oper}")).unwrap();
+    c.wait_for("helper added").unwrap();
+    let mut d = Client::register(port, "logan4").unwrap();
+    d.send(&format!("OPER helper {stored_oper}")).unwrap();
+    d.wait_for(" 381 ").unwrap();
     sigterm(&mut server);
 
     let mut text = String::new();
     std::fs::File::open(&log).unwrap().read_to_string(&mut text).unwrap();
     assert!(text.contains("logged in"), "the log has the events: {text}");
-    for secret in [password, second, plain.as_str(), "$argon2", "IDENTIFY", "AUTHENTICATE"] {
+    assert!(text.contains("operator added"), "the log has the events: {text}");
+    let secrets = [password, second, plain.as_str(), oper_password, stored_oper, fingerprint, "$argon2"];
+    let commands = ["IDENTIFY", "AUTHENTICATE", "CERT ADD", "OPER root", "OPERATOR ADD", "OPER helper"];
+    for secret in secrets.into_iter().chain(commands) {
         assert!(!text.contains(secret), "{secret:?} is in the log:\n{text}");
     }
     let _ = std::fs::remove_dir_all(&dir);
