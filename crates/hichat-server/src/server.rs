@@ -66,6 +66,9 @@ pub struct Server {
 impl Server {
     pub fn new(config: Config) -> Arc<Server> {
         let (shutdown, _) = watch::channel(false);
+        let metrics = Metrics::new();
+        let store = SqliteStore::in_memory();
+        store.attach_metrics(metrics.store.clone());
         let state = State::new(config.limits.whowas_entries);
         Arc::new(Server {
             info: ServerInfo {
@@ -79,8 +82,8 @@ impl Server {
             state: Mutex::new(state),
             shutdown,
             tasks: TaskTracker::new(),
-            metrics: Metrics::new(),
-            store: Arc::new(SqliteStore::in_memory()),
+            metrics,
+            store: Arc::new(store),
             certs: OnceLock::new(),
             config_source: OnceLock::new(),
         })
@@ -114,6 +117,7 @@ impl Server {
         let records = store.load()?;
         let mut server = Server::new(config);
         let s = Arc::get_mut(&mut server).expect("a new server is not shared yet");
+        store.attach_metrics(s.metrics.store.clone());
         s.store = Arc::new(store);
         s.state.get_mut().unwrap_or_else(|e| e.into_inner()).records = records;
         Ok(server)

@@ -100,3 +100,81 @@ async fn flood_control_hits_are_counted() {
     assert!(value(&m, "hichat_flood_throttled_total", None) >= 1.0);
     s.stop().await;
 }
+
+/// How many observations a histogram has (its `+Inf` bucket).
+fn histogram_count(s: &Scrape, name: &str) -> f64 {
+    let sample = s.samples.iter().find(|x| x.metric == name).unwrap_or_else(|| panic!("no histogram {name}"));
+    match &sample.value {
+        Value::Histogram(buckets) => buckets.iter().find(|b| b.less_than.is_infinite()).map_or(0.0, |b| b.count),
+        v => panic!("{name} is not a histogram: {v:?}"),
+    }
+}
+
+/// Scrapes until `done` holds (the store writes history behind the
+/// messages it records), at most 200 times.
+async fn scrape_until(web: SocketAddr, done: impl Fn(&Scrape) -> bool) -> Scrape {
+    for _ in 0..200 {
+        let s = scrape(web).await;
+        if done(&s) {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    scrape(web).await
+}
+
+#[tokio::test]
+async fn store_metrics_move_when_the_store_is_written() {
+    let s = WebServer::start(test_config(), None).await;
+    let before = scrape(s.web).await;
+    assert_eq!(histogram_count(&before, "hichat_store_commit_seconds"), 0.0);
+    assert_eq!(value(&before, "hichat_store_queue_depth", None), 0.0);
+    assert_eq!(value(&before, "hichat_history_lines", None), 0.0);
+
+    // An account: answered only after its commit.
+    let mut ann = LineClient::register(&s.irc, "ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER sesame123").await;
+    ann.wait_for("registered").await;
+    let after = scrape(s.web).await;
+    assert!(histogram_count(&after, "hichat_store_commit_seconds") >= 1.0);
+
+    // Chat history, written behind the messages.
+    ann.send("JOIN #hello").await;
+    ann.wait_for(" 366 ").await;
+    for i in 0..5 {
+        ann.send(&format!("PRIVMSG #hello :line {i}")).await;
+    }
+    ann.send("PING :sent").await;
+    ann.wait_for("PONG").await;
+    let m = scrape_until(s.web, |m| value(m, "hichat_history_lines", None) >= 5.0).await;
+    assert!(value(&m, "hichat_history_lines", None) >= 5.0, "history lines not counted");
+    let m = scrape_until(s.web, |m| value(m, "hichat_store_queue_depth", None) == 0.0).await;
+    assert_eq!(value(&m, "hichat_store_queue_depth", None), 0.0, "the queue drains");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn history_lines_are_counted_from_the_database_at_start() {
+    let dir = temp_dir("metrics-history-count");
+    let mut config = test_config();
+    config.server.data_dir = dir.clone();
+    let server = hichat_server::Server::open(config.clone()).unwrap();
+    let s = WebServer::from_server(server, None).await;
+    let mut ann = LineClient::register(&s.irc, "ann").await;
+    ann.send("JOIN #hello").await;
+    ann.wait_for(" 366 ").await;
+    for i in 0..3 {
+        ann.send(&format!("PRIVMSG #hello :line {i}")).await;
+    }
+    ann.send("QUIT").await;
+    let m = scrape_until(s.web, |m| value(m, "hichat_history_lines", None) >= 3.0).await;
+    let stored = value(&m, "hichat_history_lines", None);
+    assert!(stored >= 3.0);
+    s.stop().await;
+
+    // A restart counts what is in the file.
+    let server = hichat_server::Server::open(config).unwrap();
+    let s = WebServer::from_server(server, None).await;
+    assert_eq!(value(&scrape(s.web).await, "hichat_history_lines", None), stored);
+    s.stop().await;
+}

@@ -19,11 +19,12 @@
 use super::history::{self, HistoryLine, HistoryQuery, Retention, TargetsQuery};
 use super::migrate;
 use super::*;
+use crate::metrics::StoreMetrics;
 use rusqlite::{params, Connection, OpenFlags};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -67,6 +68,8 @@ pub struct SqliteStore {
     queued_lines: Arc<AtomicUsize>,
     /// Idle read-only connections for history reads.
     readers: Mutex<Vec<Connection>>,
+    /// Set by [`SqliteStore::attach_metrics`]; shared with the writer.
+    metrics: Arc<OnceLock<StoreMetrics>>,
 }
 
 impl SqliteStore {
@@ -100,9 +103,11 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel();
         let queued_lines = Arc::new(AtomicUsize::new(0));
         let queued = queued_lines.clone();
+        let metrics = Arc::new(OnceLock::new());
+        let writer_metrics = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("hichat-store".into())
-            .spawn(move || writer_loop(conn, rx, queued))
+            .spawn(move || writer_loop(conn, rx, queued, writer_metrics))
             .expect("spawn the store writer thread");
         SqliteStore {
             path,
@@ -111,13 +116,34 @@ impl SqliteStore {
             writer: Mutex::new(Some(writer)),
             queued_lines,
             readers: Mutex::new(Vec::new()),
+            metrics,
         }
+    }
+
+    /// Reports to `metrics` from now on: the writer's queue and commit
+    /// times, and the number of history lines, counted here once (a
+    /// blocking read; call it at start-up) and then kept up to date by the
+    /// writer. Only the first call counts.
+    pub fn attach_metrics(&self, metrics: StoreMetrics) {
+        match self.with_reader(|db| db.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))) {
+            Ok(n) => {
+                metrics.history_lines.set(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count history lines"),
+        }
+        let _ = self.metrics.set(metrics);
     }
 
     fn send(&self, job: Job) -> Result<(), Job> {
         let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         match jobs.as_ref() {
-            Some(jobs) => jobs.send(job).map_err(|mpsc::SendError(job)| job),
+            Some(jobs) => {
+                jobs.send(job).map_err(|mpsc::SendError(job)| job)?;
+                if let Some(m) = self.metrics.get() {
+                    m.queue_depth.inc();
+                }
+                Ok(())
+            }
             None => Err(job),
         }
     }
@@ -248,10 +274,16 @@ struct Writer {
     /// Channels with lines added since the last prune (their counts may
     /// be over the limit); `None` until the first prune, which checks all.
     touched: Option<HashSet<String>>,
+    metrics: Arc<OnceLock<StoreMetrics>>,
 }
 
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queued_lines: Arc<AtomicUsize>) {
-    let mut w = Writer { conn, queued_lines, touched: None };
+fn writer_loop(
+    conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    queued_lines: Arc<AtomicUsize>,
+    metrics: Arc<OnceLock<StoreMetrics>>,
+) {
+    let mut w = Writer { conn, queued_lines, touched: None, metrics };
     let mut stop = false;
     while !stop {
         let Ok(first) = jobs.recv() else { break };
@@ -262,16 +294,25 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queued_lines: Arc<At
                 Err(_) => break,
             }
         }
+        let taken = batch.len();
         if matches!(batch.last(), Some(Job::Stop)) {
             batch.pop();
             stop = true;
         }
         if batch.is_empty() {
+            if let Some(m) = w.metrics.get() {
+                m.queue_depth.dec_by(taken as i64);
+            }
             continue;
         }
         let lines = batch.iter().filter(|j| matches!(j, Job::History(_))).count();
+        let started = Instant::now();
         let outcome = commit_batch(&mut w, &batch);
         w.queued_lines.fetch_sub(lines, Ordering::Relaxed);
+        if let Some(m) = w.metrics.get() {
+            m.commit_seconds.observe(started.elapsed().as_secs_f64());
+            m.queue_depth.dec_by(taken as i64);
+        }
         let n = batch.len();
         match outcome {
             Ok(results) => {
@@ -307,12 +348,18 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queued_lines: Arc<At
 fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut tx = w.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut results = Vec::new();
+    // History lines added minus removed, for the metric once committed.
+    let mut lines_delta: i64 = 0;
     for job in batch {
         match job {
             Job::Change(change, _) => {
                 let sp = tx.savepoint()?;
                 let result = apply(&sp, change);
                 if result.is_ok() {
+                    if matches!(**change, Change::RedactHistory { .. }) {
+                        // Its DELETE was the last statement.
+                        lines_delta -= sp.changes() as i64;
+                    }
                     sp.commit()?;
                 }
                 // A savepoint dropped without commit rolls back.
@@ -321,7 +368,11 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
             Job::History(line) => {
                 if let Err(e) = history::insert_line(&tx, line) {
                     tracing::error!(error = %e, "history line not stored");
-                } else if let Some(touched) = w.touched.as_mut() {
+                    continue;
+                }
+                // 0 when the line was already stored (INSERT OR IGNORE).
+                lines_delta += tx.changes() as i64;
+                if let Some(touched) = w.touched.as_mut() {
                     if line.peer_target.is_none() && !touched.contains(&line.target) {
                         touched.insert(line.target.clone());
                     }
@@ -330,6 +381,7 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
             Job::Prune(retention) => {
                 let started = Instant::now();
                 let removed = history::prune(&tx, *retention, crate::clock::unix_millis(), w.touched.as_ref())?;
+                lines_delta -= removed as i64;
                 w.touched = Some(HashSet::new());
                 if removed > 0 {
                     tracing::debug!(removed, took = ?started.elapsed(), "history pruned");
@@ -339,6 +391,9 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
         }
     }
     tx.commit()?;
+    if let Some(m) = w.metrics.get() {
+        m.history_lines.inc_by(lines_delta);
+    }
     Ok(results)
 }
 

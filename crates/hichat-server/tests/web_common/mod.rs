@@ -39,6 +39,11 @@ pub struct WebServer {
 
 impl WebServer {
     pub async fn start(config: Config, certs: Option<Arc<CertStore>>) -> WebServer {
+        Self::from_server(Server::new(config), certs).await
+    }
+
+    /// Serves an already built server (e.g. one from `Server::open`).
+    pub async fn from_server(server: Arc<Server>, certs: Option<Arc<CertStore>>) -> WebServer {
         let irc = Listener::bind("127.0.0.1:0").unwrap();
         let irc_addr = irc.local_addr();
         let mut listeners = vec![irc];
@@ -50,7 +55,6 @@ impl WebServer {
         }
         let web = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let web_addr = web.local_addr().unwrap();
-        let server = Server::new(config);
         if let Some(c) = &certs {
             server.set_cert_store(c.clone());
         }
