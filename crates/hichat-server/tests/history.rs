@@ -415,3 +415,47 @@ async fn retention_prunes_old_lines() {
     assert_eq!(kept, ["m7", "m8", "m9", "m10", "m11"]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_registered_channel_keeps_its_own_retention() {
+    let dir = data_dir("channel-retention");
+    let start = |dir: PathBuf| async move {
+        let mut config = test_config();
+        config.server.data_dir = dir;
+        config.history.prune_interval_secs = 1;
+        TestServer::from_server(Server::open(config).expect("open the store")).await
+    };
+    let server = start(dir.clone()).await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.send("PRIVMSG NickServ :REGISTER annpass1").await;
+    ann.expect("900").await;
+    ann.join("#own").await;
+    ann.send("PRIVMSG ChanServ :REGISTER #own").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+    for bad in ["HISTORY", "HISTORY 5", "HISTORY many 1d", "HISTORY 5 1y"] {
+        ann.send(&format!("PRIVMSG ChanServ :SET #own {bad}")).await;
+        ann.expect_with("NOTICE", |m| m.params[1].starts_with("Usage: SET <#channel> HISTORY")).await;
+    }
+    ann.send("PRIVMSG ChanServ :SET #own HISTORY 3 30d").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("keeps 3 lines of history")).await;
+    server.stop().await;
+
+    // Kept across a restart, and applied.
+    let server = start(dir.clone()).await;
+    let mut ann = history_client(&server, "ann").await;
+    ann.send("PRIVMSG NickServ :IDENTIFY ann annpass1").await;
+    ann.expect("900").await;
+    ann.join("#own").await;
+    flood(&mut ann, "#own", 10).await;
+    let mut kept = Vec::new();
+    for _ in 0..50 {
+        kept = texts(&history(&mut ann, "CHATHISTORY LATEST #own * 100").await);
+        if kept.len() <= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(kept, ["m7", "m8", "m9"]);
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -84,11 +84,20 @@ pub struct ChannelSettings {
     /// Flag modes (of `imnst`) ChanServ keeps set, and keeps unset.
     pub mlock_on: String,
     pub mlock_off: String,
+    /// The channel's own history retention (`SET #chan HISTORY`); the
+    /// server's when `None`. Kept in `channel_history`.
+    pub history: Option<Retention>,
 }
 
 impl Default for ChannelSettings {
     fn default() -> Self {
-        ChannelSettings { description: None, keep_topic: true, mlock_on: String::new(), mlock_off: String::new() }
+        ChannelSettings {
+            description: None,
+            keep_topic: true,
+            mlock_on: String::new(),
+            mlock_off: String::new(),
+            history: None,
+        }
     }
 }
 
@@ -170,12 +179,19 @@ impl BanRecord {
 }
 
 /// An operator block kept in the store (in addition to the config's).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OperatorRecord {
     pub name: String,
     pub password_hash: String,
     /// `user@host` masks; any when empty.
     pub hosts: Vec<String>,
+}
+
+impl std::fmt::Debug for OperatorRecord {
+    // The hash stays out of logs and panics, like [`Credentials`]'.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorRecord").field("name", &self.name).field("hosts", &self.hosts).finish_non_exhaustive()
+    }
 }
 
 /// One change for the writer.

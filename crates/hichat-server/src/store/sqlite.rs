@@ -554,12 +554,12 @@ fn insert_channel(db: &Connection, ch: &ChannelRecord) -> Result<(), StoreError>
     insert_channel_entries(db, ch)
 }
 
-/// Writes everything of a channel's row but its name; returns the rows
-/// changed (0 when it is not registered).
+/// Writes everything of a channel's row but its name, and its history
+/// retention; returns the rows changed (0 when it is not registered).
 fn update_channel_row(db: &Connection, ch: &ChannelRecord) -> Result<usize, StoreError> {
     let topic = ch.topic.as_ref();
     let s = &ch.settings;
-    Ok(db.execute(
+    let n = db.execute(
         "UPDATE channels SET display = ?2, founder = ?3, registered_at = ?4, topic = ?5, topic_setter = ?6,
          topic_time = ?7, modes = ?8, mode_key = ?9, mode_limit = ?10, description = ?11, keep_topic = ?12,
          mlock_on = ?13, mlock_off = ?14 WHERE name = ?1",
@@ -579,7 +579,17 @@ fn update_channel_row(db: &Connection, ch: &ChannelRecord) -> Result<usize, Stor
             s.mlock_on,
             s.mlock_off
         ],
-    )?)
+    )?;
+    if n > 0 {
+        match s.history {
+            Some(r) => db.execute(
+                "INSERT OR REPLACE INTO channel_history (channel, max_messages, max_age) VALUES (?1,?2,?3)",
+                params![ch.name, r.max_messages as i64, r.max_age_secs as i64],
+            )?,
+            None => db.execute("DELETE FROM channel_history WHERE channel = ?1", [&ch.name])?,
+        };
+    }
+    Ok(n)
 }
 
 /// Inserts a channel's list and access entries.
@@ -654,12 +664,27 @@ fn read_all(db: &Connection) -> rusqlite::Result<Records> {
                 keep_topic: r.get(11)?,
                 mlock_on: r.get(12)?,
                 mlock_off: r.get(13)?,
+                history: None,
             },
         })
     })?;
     for c in rows {
         let c = c?;
         records.channels.insert(c.name.clone(), c);
+    }
+    let mut stmt = db.prepare("SELECT channel, max_messages, max_age FROM channel_history")?;
+    let rows = stmt.query_map([], |r| {
+        let retention = Retention {
+            max_messages: r.get::<_, Option<i64>>(1)?.unwrap_or(0).max(0) as u64,
+            max_age_secs: r.get::<_, Option<i64>>(2)?.unwrap_or(0).max(0) as u64,
+        };
+        Ok((r.get::<_, String>(0)?, retention))
+    })?;
+    for row in rows {
+        let (channel, retention) = row?;
+        if let Some(c) = records.channels.get_mut(&channel) {
+            c.settings.history = Some(retention);
+        }
     }
     let mut stmt =
         db.prepare("SELECT channel, list, mask, setter, set_at FROM channel_lists ORDER BY channel, set_at, mask")?;
@@ -826,6 +851,7 @@ mod tests {
                 keep_topic: false,
                 mlock_on: "nt".into(),
                 mlock_off: "s".into(),
+                history: Some(Retention { max_messages: 50, max_age_secs: 3600 }),
             },
         };
         store.submit(Change::CreateChannel(chan.clone())).wait().unwrap();

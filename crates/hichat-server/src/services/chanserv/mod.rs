@@ -41,6 +41,7 @@ const HELP: &[&str] = &[
     "SET <#channel> DESCRIPTION [text] - describe the channel in INFO (none to clear)",
     "SET <#channel> KEEPTOPIC ON|OFF - keep the topic when the channel empties (on by default)",
     "SET <#channel> MLOCK [+modes-modes] - modes of imnst ChanServ keeps set or unset (none to clear)",
+    "SET <#channel> HISTORY <count> <age>|DEFAULT - how much history the channel keeps (e.g. 500 30d)",
     "DROP <#channel> - unregister the channel",
 ];
 

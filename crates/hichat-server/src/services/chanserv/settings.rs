@@ -7,6 +7,9 @@
 //! - `MLOCK [+modes-modes]` locks flag modes of `imnst` on or off: they are
 //!   set at once, put back on re-creation, and a MODE that changes them is
 //!   reversed by ChanServ right away; no value clears the lock.
+//! - `HISTORY <count> <age>` keeps at most `count` lines of history for
+//!   `age` (`90d`, `12h`, `30m`, `45s`; a bare number is days; 0 for no
+//!   limit on either); `HISTORY DEFAULT` goes back to the server's.
 //!
 //! Every setting is stored before it is confirmed.
 
@@ -16,7 +19,7 @@ use crate::handlers::Ctx;
 use crate::server::Server;
 use crate::state::channel::Channel;
 use crate::state::client::ClientId;
-use crate::store::{AccessLevel, Change, ChannelSettings};
+use crate::store::{AccessLevel, Change, ChannelSettings, Retention};
 use hichat_proto::{casemap, Message};
 use std::sync::Arc;
 
@@ -24,7 +27,8 @@ use std::sync::Arc;
 const LOCKABLE: &str = "imnst";
 
 const USAGE: &str =
-    "Usage: SET <#channel> FOUNDER <account> | DESCRIPTION [text] | KEEPTOPIC ON|OFF | MLOCK [+modes-modes]";
+    "Usage: SET <#channel> FOUNDER <account> | DESCRIPTION [text] | KEEPTOPIC ON|OFF | MLOCK [+modes-modes] \
+     | HISTORY <count> <age>|DEFAULT";
 
 pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     let (Some(name), Some(what)) = (args.first(), args.get(1)) else { return say(server, id, USAGE) };
@@ -77,8 +81,51 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             .await;
             apply_mlock_now(server, id, name);
         }
+        "HISTORY" => {
+            let history = match rest {
+                [d] if d.eq_ignore_ascii_case("DEFAULT") => None,
+                [count, age] => match (count.parse::<u64>(), parse_age(age)) {
+                    (Ok(max_messages), Some(max_age_secs)) => Some(Retention { max_messages, max_age_secs }),
+                    _ => return say(server, id, HISTORY_USAGE),
+                },
+                _ => return say(server, id, HISTORY_USAGE),
+            };
+            let done = match history {
+                Some(r) => format!(
+                    "{name} now keeps {} lines of history for {}",
+                    if r.max_messages == 0 { "any number of".to_owned() } else { r.max_messages.to_string() },
+                    if r.max_age_secs == 0 { "ever".to_owned() } else { format!("{} seconds", r.max_age_secs) }
+                ),
+                None => format!("{name} keeps history as the server does"),
+            };
+            change(server, id, name, done, move |s| {
+                s.history = history;
+                Ok(())
+            })
+            .await
+        }
         _ => say(server, id, USAGE),
     }
+}
+
+const HISTORY_USAGE: &str = "Usage: SET <#channel> HISTORY <count> <age> (e.g. 500 30d; 0 for no limit) | DEFAULT";
+
+/// `90d`, `12h`, `30m`, `45s` or `2w` in seconds; a bare number is days.
+fn parse_age(s: &str) -> Option<u64> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "d"),
+    };
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    n.checked_mul(scale)
 }
 
 /// Changes a registered channel's settings (founder only), stored before
