@@ -154,15 +154,22 @@ impl Default for HistorySection {
 
 /// One operator block: `OPER name password` grants operator status when the
 /// password matches the argon2 hash.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Operator {
     pub name: String,
-    /// An argon2 PHC string (`$argon2id$...`), as `hichat config hash` prints.
+    /// An argon2 PHC string (`$argon2id$...`), as `hichat config hash-password` prints.
     pub password_hash: String,
     /// `user@host` masks allowed to use this block; any when empty.
     #[serde(default)]
     pub hosts: Vec<String>,
+}
+
+impl std::fmt::Debug for Operator {
+    // The hash stays out of logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator").field("name", &self.name).field("hosts", &self.hosts).finish_non_exhaustive()
+    }
 }
 
 /// The HTTP listener.
@@ -358,6 +365,15 @@ pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_hashes_are_not_in_debug_output() {
+        let op = Operator { name: "root".into(), password_hash: "$argon2id$v=19$x".into(), hosts: vec![] };
+        let stored =
+            crate::store::OperatorRecord { name: "op".into(), password_hash: "$argon2id$v=19$y".into(), hosts: vec![] };
+        assert_eq!(format!("{op:?}"), r#"Operator { name: "root", hosts: [], .. }"#);
+        assert!(!format!("{stored:?}").contains("argon2"));
+    }
 
     #[test]
     fn default_file_is_the_default_config() {
