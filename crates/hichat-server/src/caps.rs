@@ -30,6 +30,7 @@ pub enum Cap {
     Multiline,
     ReadMarker,
     ChannelRename,
+    Search,
 }
 
 impl Cap {
@@ -62,6 +63,7 @@ impl Cap {
         Cap::Multiline,
         Cap::ReadMarker,
         Cap::ChannelRename,
+        Cap::Search,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +95,7 @@ impl Cap {
             Cap::Multiline => crate::multiline::BATCH_TYPE,
             Cap::ReadMarker => "draft/read-marker",
             Cap::ChannelRename => "draft/channel-rename",
+            Cap::Search => "draft/search",
         }
     }
 

@@ -156,6 +156,7 @@ pub fn is_async_command(msg: &Message) -> bool {
         || crate::bans::is_ban_command(&verb)
         || crate::rehash::is_rehash(&verb)
         || crate::operators::is_operator_command(&verb)
+        || crate::search::command::is_search(msg)
         || services::is_service_command(msg)
 }
 
@@ -175,6 +176,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
         }
         v if crate::bans::is_ban_command(v) => crate::bans::handle(server, id, &msg).await,
         v if crate::rehash::is_rehash(v) => crate::rehash::handle(server, id).await,
+        "SEARCH" => crate::search::command::handle(server, id, &msg).await,
         "TOPIC" | "MODE" => services::chanserv::run_committed(server, id, &msg).await,
         v if crate::operators::is_operator_command(v) => crate::operators::handle(server, id, &msg).await,
         _ => services::handle(server, id, session, &msg).await,

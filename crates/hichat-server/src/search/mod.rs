@@ -6,7 +6,10 @@
 //! user's query is parsed by [`query`] into words and filters and turned
 //! into an FTS5 expression that cannot inject FTS5 syntax.
 
+pub mod command;
+pub mod find;
 pub mod formatting;
 pub mod index;
 pub mod query;
+pub mod render;
 pub mod segment;

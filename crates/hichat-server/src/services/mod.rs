@@ -1,5 +1,6 @@
 //! The built-in services: `NickServ` (accounts for clients without SASL,
-//! nickname ownership) and `ChanServ` (registered channels).
+//! nickname ownership), `ChanServ` (registered channels) and `HistServ`
+//! (history search for any client).
 //!
 //! They are pseudo-clients: `PRIVMSG NickServ :...` (or `NS ...`) is taken
 //! by the connection task before the dispatcher sees it, so it never
@@ -7,6 +8,7 @@
 //! logged. Replies are NOTICEs from `NickServ!NickServ@<server>`.
 
 pub mod chanserv;
+pub mod histserv;
 pub mod nickserv;
 
 use crate::accounts::{with_ctx, Session};
@@ -21,6 +23,7 @@ use std::sync::Arc;
 pub enum Service {
     NickServ,
     ChanServ,
+    HistServ,
 }
 
 impl Service {
@@ -28,6 +31,7 @@ impl Service {
         match self {
             Service::NickServ => "NickServ",
             Service::ChanServ => "ChanServ",
+            Service::HistServ => "HistServ",
         }
     }
 
@@ -37,6 +41,7 @@ impl Service {
         match casemap::fold(nick).as_str() {
             "nickserv" => Some(Service::NickServ),
             "chanserv" => Some(Service::ChanServ),
+            "histserv" => Some(Service::HistServ),
             _ => None,
         }
     }
@@ -45,6 +50,7 @@ impl Service {
         match verb {
             "NICKSERV" | "NS" => Some(Service::NickServ),
             "CHANSERV" | "CS" => Some(Service::ChanServ),
+            "HISTSERV" | "HS" => Some(Service::HistServ),
             _ => None,
         }
     }
@@ -97,5 +103,6 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
     match service {
         Service::NickServ => nickserv::handle(server, id, session, &text).await,
         Service::ChanServ => chanserv::handle(server, id, &text).await,
+        Service::HistServ => histserv::handle(server, id, &text).await,
     }
 }

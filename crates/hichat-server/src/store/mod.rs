@@ -335,6 +335,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn query_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryLine>, StoreError>;
     /// The conversations with history in a time window (blocking).
     fn history_targets(&self, q: &TargetsQuery) -> Result<Vec<(String, u64)>, StoreError>;
+    /// Full-text search of history (blocking): the newest matches the
+    /// reader may see, oldest first.
+    fn search_history(&self, req: &crate::search::find::SearchRequest) -> Result<Vec<HistoryLine>, StoreError>;
     /// Commits everything queued and stops the writer (blocking).
     fn close(&self);
 }

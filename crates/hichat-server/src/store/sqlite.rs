@@ -246,6 +246,10 @@ impl Store for SqliteStore {
         self.with_reader(|db| history::targets(db, q))
     }
 
+    fn search_history(&self, req: &crate::search::find::SearchRequest) -> Result<Vec<HistoryLine>, StoreError> {
+        self.with_reader(|db| crate::search::find::find(db, req))
+    }
+
     fn close(&self) {
         let _ = self.send(Job::Stop);
         self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take();

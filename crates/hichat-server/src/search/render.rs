@@ -1,0 +1,128 @@
+//! Search results as lines: the original message with its tags for
+//! `SEARCH`, and one readable NOTICE line for HistServ.
+
+use crate::caps::{Cap, Caps};
+use crate::clock;
+use crate::store::HistoryLine;
+use hichat_proto::Message;
+
+/// The stored line as it was relayed: source, command, parameters, and the
+/// tags the client asked for — `time` (server-time), `msgid` and client-only
+/// tags (message-tags), `account` (account-tag).
+pub fn message_for(line: &HistoryLine, caps: Caps) -> Message {
+    let mut params: Vec<String> = line.params.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+    params.extend(line.text.clone());
+    let mut msg = Message::new(line.command.clone(), params).with_source(line.prefix.clone());
+    if caps.has(Cap::ServerTime) {
+        msg = msg.with_tag("time", Some(clock::format_server_time(line.time)));
+    }
+    if caps.has(Cap::MessageTags) {
+        msg = msg.with_tag("msgid", Some(line.msgid.clone()));
+    }
+    if caps.has(Cap::AccountTag) {
+        if let Some(account) = &line.account {
+            msg = msg.with_tag("account", Some(account.clone()));
+        }
+    }
+    if caps.has(Cap::MessageTags) && !line.tags.is_empty() {
+        // Stored in wire form; parsing a line made of them unescapes them.
+        if let Ok(parsed) = Message::parse(&format!("@{} X", line.tags)) {
+            msg.tags.extend(parsed.tags.into_iter().filter(|t| t.is_client_only()));
+        }
+    }
+    msg
+}
+
+/// Longest message text shown in one HistServ line, in bytes.
+const MAX_SHOWN_TEXT: usize = 300;
+
+/// `[2026-11-25 17:02] #hello <ann> text (msgid)`, or for a private
+/// message `[...] bob (private) <ann> text (msgid)` where `bob` is the other
+/// party as `owner` (the reader's key prefix) sees it. An action reads
+/// `* ann waves`.
+pub fn notice_line(line: &HistoryLine, owner: &str) -> String {
+    let time = clock::format_server_time(line.time);
+    let when = format!("{} {}", &time[..10], &time[11..16]);
+    let place = match &line.peer_target {
+        None => line.params.split(' ').next().unwrap_or(&line.target).to_owned(),
+        Some(peer) => {
+            let mine = [&line.target, peer].into_iter().find(|k| k.split(' ').next() == Some(owner));
+            let other = mine.and_then(|k| k.split_once(' ')).map_or("?", |(_, nick)| nick);
+            format!("{other} (private)")
+        }
+    };
+    let nick = line.prefix.split('!').next().unwrap_or(&line.prefix);
+    let text = line.text.as_deref().unwrap_or("");
+    let said = match text.strip_prefix("\x01ACTION ") {
+        Some(action) => format!("* {nick} {}", shorten(action.trim_end_matches('\x01'))),
+        None => format!("<{nick}> {}", shorten(text)),
+    };
+    format!("[{when}] {place} {said} ({})", line.msgid)
+}
+
+/// The text cut to [`MAX_SHOWN_TEXT`] bytes at a character boundary.
+fn shorten(text: &str) -> String {
+    if text.len() <= MAX_SHOWN_TEXT {
+        return text.to_owned();
+    }
+    let mut end = MAX_SHOWN_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line() -> HistoryLine {
+        HistoryLine {
+            id: 1,
+            msgid: "M1".into(),
+            time: 1_795_618_253_007,
+            target: "#hello".into(),
+            command: "PRIVMSG".into(),
+            prefix: "ann!a@h".into(),
+            account: Some("Ann".into()),
+            tags: "+draft/reply=X;+a=b\\sc".into(),
+            params: "#Hello".into(),
+            text: Some("hi there".into()),
+            ..HistoryLine::default()
+        }
+    }
+
+    fn caps(list: &[Cap]) -> Caps {
+        let mut c = Caps::default();
+        for cap in list {
+            c.set(*cap, true);
+        }
+        c
+    }
+
+    #[test]
+    fn the_original_message_with_the_tags_asked_for() {
+        assert_eq!(message_for(&line(), Caps::default()).to_string(), ":ann!a@h PRIVMSG #Hello :hi there");
+        assert_eq!(
+            message_for(&line(), caps(&[Cap::ServerTime, Cap::MessageTags, Cap::AccountTag])).to_string(),
+            "@time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \
+             :ann!a@h PRIVMSG #Hello :hi there"
+        );
+    }
+
+    #[test]
+    fn notice_lines() {
+        assert_eq!(notice_line(&line(), "n:x"), "[2026-11-25 14:50] #Hello <ann> hi there (M1)");
+        let private = HistoryLine {
+            target: "a:ann bob".into(),
+            peer_target: Some("n:bob ann".into()),
+            params: "bob".into(),
+            text: Some("\x01ACTION waves\x01".into()),
+            ..line()
+        };
+        assert_eq!(notice_line(&private, "n:bob"), "[2026-11-25 14:50] ann (private) * ann waves (M1)");
+        assert_eq!(notice_line(&private, "a:ann"), "[2026-11-25 14:50] bob (private) * ann waves (M1)");
+        let long = HistoryLine { text: Some("字".repeat(200)), ..line() };
+        assert!(notice_line(&long, "n:x").len() < 400);
+    }
+}
