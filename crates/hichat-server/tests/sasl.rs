@@ -273,9 +273,8 @@ async fn saslprep_refusals_get_904_and_errors() {
     make_account(&server, "vic", "plain-pass").await;
     // A control character in the password, a private-use one in the name,
     // a right-to-left name mixed with digits at its end: 904, no crash.
-    for (i, payload) in ["vic\0vic\0plain-pass\u{7}", "\0vic\u{E000}\0plain-pass", "\0\u{627}1\0plain-pass"]
-        .into_iter()
-        .enumerate()
+    for (i, payload) in
+        ["vic\0vic\0plain-pass\u{7}", "\0vic\u{E000}\0plain-pass", "\0\u{627}1\0plain-pass"].into_iter().enumerate()
     {
         assert_eq!(plain_login(&server, &format!("r{i}"), payload).await, "904", "{payload:?}");
     }
