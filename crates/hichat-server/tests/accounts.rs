@@ -9,9 +9,8 @@ use common::{params, TestServer};
 async fn register_command_before_and_after_connecting() {
     let server = TestServer::start().await;
     let mut c = server.connect().await;
-    c.send("CAP LS 302").await;
-    let ls = c.expect("CAP").await;
-    assert!(ls.params[2].contains("draft/account-registration=before-connect"), "{ls:?}");
+    let caps = c.cap_ls(Some("302")).await;
+    assert!(caps.iter().any(|c| c.starts_with("draft/account-registration=before-connect")), "{caps:?}");
     c.send("NICK fay").await;
     c.send("USER fay 0 * :Fay").await;
     c.send("REGISTER * * short").await;

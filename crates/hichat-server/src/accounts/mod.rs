@@ -70,7 +70,7 @@ pub fn make_credentials(password: &Prepared) -> Credentials {
 /// differ that is tried as well. A password SASLprep refuses never matches.
 pub fn verify(credentials: &Credentials, password: &str) -> bool {
     let Ok(hash) = PasswordHash::new(&credentials.password_hash) else { return false };
-    let Ok(prepared) = saslprep::prepare(password) else { return false };
+    let Ok(prepared) = saslprep::prepare_password(password) else { return false };
     let matches = |p: &str| Argon2::default().verify_password(p.as_bytes(), &hash).is_ok();
     matches(&prepared) || (prepared != password && matches(password))
 }

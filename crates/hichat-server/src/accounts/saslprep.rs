@@ -24,6 +24,37 @@ pub fn prepare(s: &str) -> Result<Cow<'_, str>, Rejected> {
     }
 }
 
+/// Prepares a password: SASLprep, except that code points unassigned in
+/// Unicode 3.2 (which SASLprep's tables date from: most emoji, newer
+/// scripts) are kept as typed, as stringprep's profile for queries allows
+/// (RFC 3454 section 7). Strict SASLprep would refuse `sesame-🔑`; the runs
+/// between such characters are still prepared and checked.
+pub fn prepare_password(s: &str) -> Result<Cow<'_, str>, Rejected> {
+    use stringprep::tables::unassigned_code_point;
+    if !s.chars().any(unassigned_code_point) {
+        return prepare(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| -> Result<(), Rejected> {
+        if !run.is_empty() {
+            out.push_str(&stringprep::saslprep(run).map_err(|_| Rejected)?);
+            run.clear();
+        }
+        Ok(())
+    };
+    for c in s.chars() {
+        if unassigned_code_point(c) {
+            flush(&mut run, &mut out)?;
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    flush(&mut run, &mut out)?;
+    Ok(Cow::Owned(out))
+}
+
 /// A password after SASLprep: the only form new hashes and SCRAM keys are
 /// made from.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,7 +63,7 @@ pub struct Prepared(String);
 impl Prepared {
     /// Prepares a password as typed.
     pub fn new(typed: &str) -> Result<Prepared, Rejected> {
-        prepare(typed).map(|p| Prepared(p.into_owned()))
+        prepare_password(typed).map(|p| Prepared(p.into_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -68,6 +99,16 @@ mod tests {
         assert_eq!(prepare(""), Err(Rejected));
         // Private use.
         assert_eq!(prepare("pw\u{E000}"), Err(Rejected));
+    }
+
+    #[test]
+    fn passwords_keep_emoji_and_newer_characters() {
+        assert_eq!(prepare_password("sesame-秘密-🔑").unwrap(), "sesame-秘密-🔑");
+        assert_eq!(prepare_password("🔑\u{A0}Ⅸ🔑").unwrap(), "🔑 IX🔑");
+        assert_eq!(prepare_password("pw\u{7}🔑"), Err(Rejected));
+        assert_eq!(prepare_password("pw\u{E000}🔑"), Err(Rejected));
+        // Without such characters it is plain SASLprep.
+        assert_eq!(prepare_password("pass\u{A0}word").unwrap(), "pass word");
     }
 
     #[test]

@@ -225,6 +225,25 @@ impl TestClient {
     }
 
     /// Registers after negotiating `caps` with CAP LS 302 / REQ / END.
+    /// Sends `CAP LS [version]` and reads the whole list, however many
+    /// lines (each but the last marked `*`) it comes in: `name` or `name=value`.
+    pub async fn cap_ls(&mut self, version: Option<&str>) -> Vec<String> {
+        match version {
+            Some(v) => self.send(&format!("CAP LS {v}")).await,
+            None => self.send("CAP LS").await,
+        }
+        let mut caps = Vec::new();
+        loop {
+            let line = self.expect("CAP").await;
+            let more = line.params.get(2).is_some_and(|p| p == "*");
+            let list = line.params.last().cloned().unwrap_or_default();
+            caps.extend(list.split(' ').filter(|c| !c.is_empty()).map(str::to_owned));
+            if !more {
+                return caps;
+            }
+        }
+    }
+
     pub async fn register_with_caps(&mut self, nick: &str, caps: &str) {
         self.send("CAP LS 302").await;
         // The list may come over several lines, all but the last marked `*`.
