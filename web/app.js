@@ -188,7 +188,8 @@ function hasHistory() {
 function requestLatest(b) {
   if (!hasHistory() || b.type === "server" || b.loading) return;
   const newest = model.newestKnown(b);
-  b.loading = { kind: "latest", limit: historyLimit };
+  // Lines relayed live from now on are newer than any this brings.
+  b.loading = { kind: "latest", limit: historyLimit, mark: b.messages.length };
   conn.send(format("CHATHISTORY", "LATEST", b.name, newest ? `msgid=${newest.msgid}` : "*", String(historyLimit)));
 }
 

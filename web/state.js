@@ -131,16 +131,24 @@ export class Model {
     const b = this.ensureBuffer(target);
     const request = b.loading;
     b.loading = null;
-    let added = 0;
+    const fresh = [];
     for (const msg of lines) {
       const found = this.entryOf(msg);
       if (!found || (found.entry.msgid && b.msgids.has(found.entry.msgid))) continue;
       if (found.entry.msgid) b.msgids.add(found.entry.msgid);
       found.entry.history = true;
-      b.messages.push(found.entry);
-      added++;
+      fresh.push(found.entry);
     }
-    // Array.prototype.sort is stable: lines with the same time keep their order.
+    const added = fresh.length;
+    // Many lines share a millisecond, so time alone cannot order them: the
+    // lines go where the server's order puts them, and the stable sort by
+    // time only moves what is out of place. Older lines go in front; the
+    // latest lines go before anything relayed live since they were asked for.
+    if (request?.kind === "before") b.messages = [...fresh, ...b.messages];
+    else if (request?.kind === "latest") {
+      const at = Math.min(request.mark ?? b.messages.length, b.messages.length);
+      b.messages = [...b.messages.slice(0, at), ...fresh, ...b.messages.slice(at)];
+    } else b.messages = [...b.messages, ...fresh];
     b.messages.sort((x, y) => x.time - y.time);
     if (b.messages.length > KEEP_WITH_HISTORY) this.trim(b, KEEP_WITH_HISTORY);
     if (request && request.kind === "before" && lines.length < request.limit) b.noOlder = true;

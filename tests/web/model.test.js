@@ -101,3 +101,26 @@ test("search results come out as entries with where they were said", () => {
   // Results are not messages in the buffers.
   assert.equal(m.buffer("#hello"), undefined);
 });
+
+test("older lines sharing a millisecond with newer ones keep the server's order", () => {
+  const m = model();
+  m.handle(parse(":ann!u@h JOIN #hello"));
+  const b = m.buffer("#hello");
+  const t = "2026-11-25T10:00:00.000Z";
+  b.loading = { kind: "latest", limit: 2 };
+  history(m, "n1", "#hello", [line("c", t, "three", "bob", "#hello", "n1"), line("d", t, "four", "bob", "#hello", "n1")]);
+  b.loading = { kind: "before", limit: 2 };
+  history(m, "n2", "#hello", [line("a", t, "one", "bob", "#hello", "n2"), line("b", t, "two", "bob", "#hello", "n2")]);
+  assert.deepEqual(b.messages.filter((e) => e.msgid).map((e) => e.text), ["one", "two", "three", "four"]);
+});
+
+test("the latest lines go before lines relayed live while they were asked for", () => {
+  const m = model();
+  m.handle(parse(":ann!u@h JOIN #hello"));
+  const b = m.buffer("#hello");
+  const t = "2026-11-25T10:00:00.000Z";
+  b.loading = { kind: "latest", limit: 50, mark: b.messages.length };
+  m.handle(line("c", t, "three (live)"));
+  history(m, "n1", "#hello", [line("a", t, "one", "bob", "#hello", "n1"), line("b", t, "two", "bob", "#hello", "n1")]);
+  assert.deepEqual(b.messages.filter((e) => e.msgid).map((e) => e.text), ["one", "two", "three (live)"]);
+});
