@@ -345,6 +345,26 @@ async fn clients_without_chathistory_get_the_last_lines_on_join() {
     server.stop().await;
 }
 
+/// After RENAME the channel's history is under its new name, shown as sent
+/// there; the old name is no channel to ask about.
+#[tokio::test]
+async fn history_follows_a_renamed_channel() {
+    let server = TestServer::start().await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", &format!("{CAPS} draft/channel-rename")).await;
+    ann.join("#old").await;
+    ann.send("PRIVMSG #old :said before the rename").await;
+    ann.send("RENAME #old #new :better name").await;
+    ann.expect("RENAME").await;
+    ann.sync().await;
+    let lines = history(&mut ann, "CHATHISTORY LATEST #new * 10").await;
+    assert_eq!(texts(&lines), ["said before the rename"]);
+    assert_eq!(params(&lines[0])[0], "#new");
+    ann.send("CHATHISTORY LATEST #old * 10").await;
+    assert_eq!(params(&ann.expect("FAIL").await)[..3], ["CHATHISTORY", "INVALID_TARGET", "LATEST"]);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn redact_removes_a_message_from_history() {
     let server = TestServer::start().await;

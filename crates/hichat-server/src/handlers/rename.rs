@@ -115,6 +115,7 @@ fn move_channel(ctx: &mut Ctx<'_>, from: &str, to: &str, display: &str) {
         }
     }
     debug_assert!(members.iter().all(|m| ctx.state.clients[m].channels.iter().any(|k| k == to)));
+    ctx.state.history.rename(from, to, display);
     if let Some(mut record) = ctx.state.records.channels.remove(from) {
         record.name = to.to_owned();
         record.display = display.to_owned();

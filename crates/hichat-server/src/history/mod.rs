@@ -98,6 +98,19 @@ impl Recorder {
         }
     }
 
+    /// Moves a channel's history to its new name after a RENAME. Queued
+    /// behind every line already appended, so none is left behind.
+    pub fn rename(&self, from: &str, to: &str, display: &str) {
+        if let Some(store) = &self.store {
+            let change = crate::store::Change::RenameHistory {
+                from: from.to_owned(),
+                to: to.to_owned(),
+                display: display.to_owned(),
+            };
+            drop(store.submit(change));
+        }
+    }
+
     /// Asks for the last lines of a channel to be replayed to a client that
     /// just joined it (its JOIN stored as `join_msgid`), when it has no
     /// draft/chathistory to ask itself.

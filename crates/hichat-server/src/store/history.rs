@@ -150,6 +150,20 @@ pub fn redact(db: &Connection, msgid: &str, channel: Option<&str>) -> rusqlite::
     }
 }
 
+/// Moves a channel's lines from `from` to `to` (folded names) after a
+/// RENAME, and shows them as sent to `display`: the channel is the first of
+/// a line's parameters, except for QUIT and NICK, which name no channel. A
+/// line whose msgid the new name already holds stays where it was.
+pub fn rename(db: &Connection, from: &str, to: &str, display: &str) -> rusqlite::Result<usize> {
+    db.execute(
+        "UPDATE OR IGNORE messages SET target = ?2,
+            params = CASE WHEN command IN ('QUIT', 'NICK') THEN params
+                          ELSE ?3 || substr(params, instr(params || ' ', ' ')) END
+         WHERE target = ?1",
+        params![from, to, display],
+    )
+}
+
 /// Applies retention at `now_ms`: the server default, or a registered
 /// channel's own (`channel_history`). Counts are checked only for the
 /// channels in `touched` (lines were added since the last prune), or for

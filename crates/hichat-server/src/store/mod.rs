@@ -225,6 +225,13 @@ pub enum Change {
         msgid: String,
         channel: Option<String>,
     },
+    /// Moves a channel's history to its new name after a RENAME (folded
+    /// names; `display` replaces the channel in the stored lines).
+    RenameHistory {
+        from: String,
+        to: String,
+        display: String,
+    },
     /// Lets a TLS client certificate log in to an account. Fails with
     /// [`StoreError::Conflict`] when the fingerprint is already in use.
     AddCert {

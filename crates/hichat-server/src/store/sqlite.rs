@@ -484,6 +484,9 @@ fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> {
         Change::RedactHistory { msgid, channel } => {
             history::redact(db, msgid, channel.as_deref())?;
         }
+        Change::RenameHistory { from, to, display } => {
+            history::rename(db, from, to, display)?;
+        }
         Change::RemoveOperator(name) => {
             if db.execute("DELETE FROM operators WHERE name = ?1", params![name])? == 0 {
                 return Err(StoreError::NotFound);
