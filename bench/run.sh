@@ -145,7 +145,7 @@ exempt = ["127.0.0.0/8", "::1/128"]
 EOF
             # Per-connection INFO logs would cost CPU the anchors (which log
             # little in these configs) do not spend.
-            (cd "$dir" && RUST_LOG=warn exec "$HICHAT" serve --listen "127.0.0.1:$PORT" --config "$dir/hichat.toml") \
+            (cd "$dir" && RUST_LOG=warn exec "$HICHAT" serve --listen "127.0.0.1:$PORT" --web off --config "$dir/hichat.toml") \
                 >"$dir/out.log" 2>&1 &
             ;;
         ngircd)
