@@ -338,7 +338,10 @@ function renderMessages(b, keepPosition, toBottom = false) {
       rows.push(renderDivider());
       divided = true;
     }
-    rows.push(renderEntry(entry));
+    const row = renderEntry(entry);
+    // The search result last opened stays marked when the view is redrawn.
+    if (entry.msgid && entry.msgid === b.foundMsgid) row.classList.add("found");
+    rows.push(row);
   }
   if (b.loading?.kind === "before") rows.unshift(renderNote("Loading older messages…"));
   else if (b.noOlder && hasHistory()) rows.unshift(renderNote("The beginning of the history"));
@@ -435,6 +438,7 @@ function openResult(name, entry) {
 function showFound() {
   const row = [...$("messages").querySelectorAll(".msg")].find((r) => r.dataset.msgid === jumpTo.msgid);
   if (!row) return;
+  model.buffers.get(jumpTo.key).foundMsgid = jumpTo.msgid;
   jumpTo = null;
   for (const old of $("messages").querySelectorAll(".msg.found")) old.classList.remove("found");
   row.classList.add("found");

@@ -255,6 +255,8 @@ test("a registered nick logs in with its password (SASL PLAIN)", async () => {
 test("the browser sees history after a reload", async () => {
   const page = await openChat("eve", { width: 1024, height: 700 });
   await say(page, "写在刷新之前 before the reload 📜");
+  // Shown once the server echoes it, so it is in history before cat speaks.
+  await message(page, "写在刷新之前 before the reload 📜").waitFor({ timeout: WAIT });
   irc.say("#hello", "cat was here too 🐾");
   await message(page, "cat was here too").waitFor({ timeout: WAIT });
   await page.reload();
