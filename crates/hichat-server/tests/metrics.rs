@@ -127,8 +127,8 @@ async fn scrape_until(web: SocketAddr, done: impl Fn(&Scrape) -> bool) -> Scrape
 async fn store_metrics_move_when_the_store_is_written() {
     let s = WebServer::start(test_config(), None).await;
     let before = scrape(s.web).await;
-    assert_eq!(histogram_count(&before, "hichat_store_commit_seconds"), 0.0);
-    assert_eq!(value(&before, "hichat_store_queue_depth", None), 0.0);
+    // Start-up may commit on its own (the first retention pass): count from here.
+    let commits = histogram_count(&before, "hichat_store_commit_seconds");
     assert_eq!(value(&before, "hichat_history_lines", None), 0.0);
 
     // An account: answered only after its commit.
@@ -136,7 +136,7 @@ async fn store_metrics_move_when_the_store_is_written() {
     ann.send("PRIVMSG NickServ :REGISTER sesame123").await;
     ann.wait_for("registered").await;
     let after = scrape(s.web).await;
-    assert!(histogram_count(&after, "hichat_store_commit_seconds") >= 1.0);
+    assert!(histogram_count(&after, "hichat_store_commit_seconds") >= commits + 1.0);
 
     // Chat history, written behind the messages.
     ann.send("JOIN #hello").await;
