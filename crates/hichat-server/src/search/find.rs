@@ -8,6 +8,7 @@
 //! state; the SQL never widens it, and `in:` filters only narrow it.
 
 use super::query::SearchQuery;
+use crate::store::history::row_to_line;
 use crate::store::HistoryLine;
 use hichat_proto::casemap;
 use rusqlite::types::Value;
@@ -35,7 +36,7 @@ pub struct SearchRequest {
     pub limit: usize,
 }
 
-/// The columns read, in [`row_to_line`]'s order.
+/// The columns read, in the order [`row_to_line`] takes them.
 const COLUMNS: &str = "m.id, m.msgid, m.time, m.target, m.peer_target, m.command, m.prefix, m.account, m.tags, \
                        m.params, m.text";
 
@@ -140,22 +141,6 @@ pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<Histor
     lines.sort_by_key(|l| (l.time, l.id));
     lines.dedup_by_key(|l| l.id);
     Ok(lines)
-}
-
-fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryLine> {
-    Ok(HistoryLine {
-        id: r.get(0)?,
-        msgid: r.get(1)?,
-        time: r.get::<_, i64>(2)? as u64,
-        target: r.get(3)?,
-        peer_target: r.get(4)?,
-        command: r.get(5)?,
-        prefix: r.get(6)?,
-        account: r.get(7)?,
-        tags: r.get(8)?,
-        params: r.get(9)?,
-        text: r.get(10)?,
-    })
 }
 
 #[cfg(test)]

@@ -239,7 +239,8 @@ type Pos = (i64, i64);
 
 const COLUMNS: &str = "id, msgid, time, target, peer_target, command, prefix, account, tags, params, text";
 
-fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryLine> {
+/// A `messages` row, read in [`COLUMNS`]' order, as a line (also used by search).
+pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryLine> {
     Ok(HistoryLine {
         id: r.get(0)?,
         msgid: r.get(1)?,
