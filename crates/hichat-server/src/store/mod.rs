@@ -10,7 +10,9 @@
 //! updates [`Records`] and answers the client, so a success reply always
 //! means the change is durable.
 
+mod changes;
 pub mod history;
+mod load;
 mod migrate;
 mod sqlite;
 
