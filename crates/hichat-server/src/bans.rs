@@ -101,12 +101,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
     let adding = !verb.starts_with("UN");
     let name = if kind == BanKind::Kline { "KLINE" } else { "DLINE" };
     let prepared = with_ctx(server, id, |ctx| -> Result<(crate::store::Pending, String), ()> {
-        if !ctx.me().registered {
-            ctx.numeric(Numeric::ErrNotRegistered, &[]);
-            return Err(());
-        }
-        if !ctx.me().modes.oper {
-            ctx.numeric(Numeric::ErrNoPrivileges, &[]);
+        if !crate::handlers::oper::operator_or_refuse(ctx) {
             return Err(());
         }
         let now = clock::unix_now();

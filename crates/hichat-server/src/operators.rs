@@ -17,7 +17,7 @@ use crate::state::client::ClientId;
 use crate::store::{Change, OperatorRecord, StoreError};
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
-use hichat_proto::{Message, Numeric};
+use hichat_proto::Message;
 use std::sync::Arc;
 
 /// Shortest operator password accepted.
@@ -70,12 +70,7 @@ const USAGE: &str = "Usage: OPERATOR ADD <name> <password> [user@host ...] | DEL
 pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
     let sub = msg.param(0).to_ascii_uppercase();
     let checked = with_ctx(server, id, |ctx| {
-        if !ctx.me().registered {
-            ctx.numeric(Numeric::ErrNotRegistered, &[]);
-            return false;
-        }
-        if !ctx.me().modes.oper {
-            ctx.numeric(Numeric::ErrNoPrivileges, &[]);
+        if !crate::handlers::oper::operator_or_refuse(ctx) {
             return false;
         }
         if sub == "LIST" {

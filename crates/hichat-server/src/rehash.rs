@@ -180,12 +180,7 @@ pub fn is_rehash(verb: &str) -> bool {
 /// when nothing could be applied.
 pub async fn handle(server: &Arc<Server>, id: ClientId) {
     let allowed = accounts::with_ctx(server, id, |ctx| {
-        if !ctx.me().registered {
-            ctx.numeric(Numeric::ErrNotRegistered, &[]);
-            return false;
-        }
-        if !ctx.me().modes.oper {
-            ctx.numeric(Numeric::ErrNoPrivileges, &[]);
+        if !crate::handlers::oper::operator_or_refuse(ctx) {
             return false;
         }
         tracing::info!(id, nick = %ctx.me().nick, "REHASH");

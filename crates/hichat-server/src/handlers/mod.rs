@@ -12,7 +12,7 @@ mod message;
 mod mode;
 mod monitor;
 mod multiline;
-mod oper;
+pub(crate) mod oper;
 mod query;
 mod read_marker;
 mod redact;

@@ -69,3 +69,18 @@ pub fn wallops(ctx: &mut Ctx<'_>, text: &str) -> HandlerResult {
     }
     Ok(())
 }
+
+/// For the operator commands that run outside the handler table (KLINE,
+/// OPERATOR, REHASH): whether the running client is a registered operator.
+/// Otherwise it gets 451 or 481 and the command stops.
+pub fn operator_or_refuse(ctx: &mut Ctx<'_>) -> bool {
+    if !ctx.me().registered {
+        ctx.numeric(Numeric::ErrNotRegistered, &[]);
+        return false;
+    }
+    if !ctx.me().modes.oper {
+        ctx.numeric(Numeric::ErrNoPrivileges, &[]);
+        return false;
+    }
+    true
+}

@@ -130,7 +130,8 @@ impl SearchQuery {
         let mut text = None;
         for pair in input.split(';').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = unescape_attribute(value);
+            // Values use message-tags escaping in soju's clients.
+            let value = hichat_proto::unescape_tag_value(value);
             match key.to_ascii_lowercase().as_str() {
                 "text" => {
                     if text.replace(value).is_some() {
@@ -297,28 +298,6 @@ fn split(input: &str) -> Vec<Piece<'_>> {
             let end = body.find(char::is_whitespace).unwrap_or(body.len());
             out.push(Piece { text: &body[..end], quoted: false, negated });
             rest = body[end..].trim_start();
-        }
-    }
-    out
-}
-
-/// Attribute values follow the message-tags escaping in soju's clients
-/// (`\s` space, `\:` semicolon, `\\` backslash).
-fn unescape_attribute(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('s') => out.push(' '),
-            Some(':') => out.push(';'),
-            Some('r') => out.push('\r'),
-            Some('n') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => {}
         }
     }
     out
