@@ -67,6 +67,9 @@ fn nick_since(ctx: &Ctx<'_>) -> u64 {
 
 /// Runs a search on a blocking thread.
 pub async fn run(server: &Arc<Server>, req: SearchRequest) -> Result<Vec<HistoryLine>, StoreError> {
+    // What was said just before the search is still in the writer's queue;
+    // wait for its commit so a message is found as soon as it was relayed.
+    server.store.flush().done().await?;
     let store = server.store.clone();
     match tokio::task::spawn_blocking(move || store.search_history(&req)).await {
         Ok(result) => result,
