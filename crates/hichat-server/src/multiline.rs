@@ -11,7 +11,8 @@ use crate::batch;
 use crate::caps::{Cap, Caps};
 use crate::state::{Encode, Relay};
 use bytes::{Bytes, BytesMut};
-use hichat_proto::{casemap, Message, Tag};
+use hichat_proto::{casemap, Message, Tag, MAX_LINE_LEN};
+use std::borrow::Cow;
 
 /// The batch type, also the capability's name.
 pub const BATCH_TYPE: &str = "draft/multiline";
@@ -137,18 +138,26 @@ impl OpenBatch {
     }
 }
 
-/// A finished multiline message on its way to several clients.
+/// A finished multiline message on its way to several clients, live or
+/// played back from history (`history::multiline`).
 ///
 /// Clients with draft/multiline (and batch) get `BATCH +ref
 /// draft/multiline <target>` carrying the message's tags, its lines tagged
 /// only with the batch (and the concat tag), then `BATCH -ref`. Others get
 /// each non-blank line as its own message: the first carries the msgid,
 /// every line the time, account and client-only tags.
+///
+/// A line the client sent at the length limit is longer once it carries
+/// the sender's `nick!user@host`: it is cut to fit 512 bytes, the rest sent
+/// as concatenated lines, so the message joined back is the same.
 #[derive(Debug)]
 pub struct MultilineRelay {
     start: Relay,
-    /// The lines in the batch and its end, the same for every recipient.
+    /// The lines in the batch, the same for every recipient.
     inner: Bytes,
+    /// `BATCH -ref`, a relay of its own so that a batch nested in another
+    /// can carry the outer batch's tag on its end as on its start.
+    end: Relay,
     fallback: Vec<Relay>,
     mask: u32,
     encodings: Vec<(u32, Bytes)>,
@@ -170,8 +179,11 @@ impl MultilineRelay {
         let start_msg = Message::new("BATCH", [format!("+{reference}"), BATCH_TYPE.to_owned(), target.to_owned()])
             .with_source(source);
         let start = tag(Relay::new(start_msg), true);
+        // `:source VERB target :` and CR LF around each line's text.
+        let room = MAX_LINE_LEN.saturating_sub(source.len() + verb.len() + target.len() + 7);
+        let lines = fit(lines, room);
         let mut inner = BytesMut::new();
-        for line in lines {
+        for line in lines.iter() {
             let mut msg = Message::new(verb, [target, line.text.as_str()])
                 .with_source(source)
                 .with_tag("batch", Some(reference.clone()));
@@ -180,7 +192,7 @@ impl MultilineRelay {
             }
             msg.write(&mut inner);
         }
-        Message::new("BATCH", [format!("-{reference}")]).with_source(source).write(&mut inner);
+        let end = Relay::new(Message::new("BATCH", [format!("-{reference}")]).with_source(source));
         let fallback: Vec<Relay> = lines
             .iter()
             .filter(|l| !l.text.is_empty())
@@ -188,7 +200,23 @@ impl MultilineRelay {
             .map(|(i, l)| tag(Relay::new(Message::new(verb, [target, l.text.as_str()]).with_source(source)), i == 0))
             .collect();
         let mask = fallback.iter().fold(start.mask(), |m, r| m | r.mask()) | Cap::Multiline.bit() | Cap::Batch.bit();
-        MultilineRelay { start, inner: inner.freeze(), fallback, mask, encodings: Vec::new() }
+        MultilineRelay { start, inner: inner.freeze(), end, fallback, mask, encodings: Vec::new() }
+    }
+
+    /// The same message inside batch `outer` (a `chathistory` or search
+    /// reply): the nested batch's start and end carry `outer`'s tag, and
+    /// so does each line sent without draft/multiline.
+    pub fn in_batch(self, outer: &str) -> MultilineRelay {
+        let within = |relay: Relay| relay.tag(Cap::Batch, "batch", Some(outer.to_owned()));
+        let MultilineRelay { start, inner, end, fallback, mask, .. } = self;
+        MultilineRelay {
+            start: within(start),
+            inner,
+            end: within(end),
+            fallback: fallback.into_iter().map(within).collect(),
+            mask,
+            encodings: Vec::new(),
+        }
     }
 
     fn encode(&mut self, caps: Caps) -> Bytes {
@@ -196,6 +224,7 @@ impl MultilineRelay {
         if caps.has(Cap::Multiline) && caps.has(Cap::Batch) {
             out.extend_from_slice(self.start.encoding(caps));
             out.extend_from_slice(&self.inner);
+            out.extend_from_slice(self.end.encoding(caps));
         } else {
             for relay in &mut self.fallback {
                 out.extend_from_slice(relay.encoding(caps));
@@ -203,6 +232,30 @@ impl MultilineRelay {
         }
         out.freeze()
     }
+}
+
+/// The lines with each text longer than `room` bytes cut at character
+/// boundaries, the pieces after the first concatenated to it.
+fn fit(lines: &[Line], room: usize) -> Cow<'_, [Line]> {
+    // Never so little that a character does not fit.
+    let room = room.max(64);
+    if lines.iter().all(|l| l.text.len() <= room) {
+        return Cow::Borrowed(lines);
+    }
+    let mut fitted = Vec::with_capacity(lines.len() + 1);
+    for line in lines {
+        let (mut rest, mut concat) = (line.text.as_str(), line.concat);
+        while rest.len() > room {
+            let mut end = room;
+            while !rest.is_char_boundary(end) {
+                end -= 1;
+            }
+            fitted.push(Line { text: rest[..end].to_owned(), concat });
+            (rest, concat) = (&rest[end..], true);
+        }
+        fitted.push(Line { text: rest.to_owned(), concat });
+    }
+    Cow::Owned(fitted)
 }
 
 impl Encode for MultilineRelay {
@@ -296,5 +349,36 @@ mod tests {
         tags.set(Cap::MessageTags, true);
         assert_eq!(&r.encoding(tags)[..], b"@msgid=M :n!u@h PRIVMSG #c :a b\r\n:n!u@h PRIVMSG #c c\r\n");
         assert_eq!(&r.encoding(Caps::default())[..], b":n!u@h PRIVMSG #c :a b\r\n:n!u@h PRIVMSG #c c\r\n");
+    }
+
+    #[test]
+    fn long_lines_are_cut_to_fit_512_bytes() {
+        let long = format!("{} {}", "a".repeat(400), "字".repeat(100));
+        let lines = vec![Line { text: long.clone(), concat: false }, Line { text: "end".into(), concat: false }];
+        let source = format!("{}!u@h", "n".repeat(30));
+        let mut r = MultilineRelay::new(&source, "PRIVMSG", "#chan", &lines, |relay, _| relay);
+        let mut multi = Caps::default();
+        multi.set(Cap::Multiline, true);
+        multi.set(Cap::Batch, true);
+        for caps in [multi, Caps::default()] {
+            let bytes = r.encoding(caps).clone();
+            let sent: Vec<Message> = crate::batch::lines(&bytes)
+                .inspect(|l| {
+                    // Tags have a limit of their own.
+                    let untagged = if l[0] == b'@' { l.splitn(2, |b| *b == b' ').nth(1).unwrap() } else { l };
+                    assert!(untagged.len() <= MAX_LINE_LEN, "{} bytes", untagged.len());
+                })
+                .map(|l| Message::parse(std::str::from_utf8(l).unwrap().trim_end()).unwrap())
+                .filter(|m| m.command == "PRIVMSG")
+                .collect();
+            let texts: Vec<&str> = sent.iter().map(|m| m.param(1)).collect();
+            assert_eq!(texts.len(), 3, "{texts:?}");
+            assert_eq!(texts[..2].concat(), long);
+            assert_eq!(texts[2], "end");
+            if caps.has(Cap::Multiline) {
+                let concat: Vec<bool> = sent.iter().map(|m| m.tag(CONCAT_TAG).is_some()).collect();
+                assert_eq!(concat, [false, true, false]);
+            }
+        }
     }
 }

@@ -232,3 +232,210 @@ async fn bad_batches_fail() {
     bob.expect_nothing().await;
     server.stop().await;
 }
+
+// ---- history: a multiline message stored as one, played back as relayed
+
+const HISTORY_CAPS: &str = "message-tags batch echo-message server-time draft/chathistory";
+
+/// A fresh data directory for one test.
+fn data_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hichat-multiline-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn start_on(dir: &std::path::Path) -> TestServer {
+    let mut config = common::test_config();
+    config.server.data_dir = dir.to_owned();
+    TestServer::from_server(hichat_server::Server::open(config).expect("open the store")).await
+}
+
+async fn client_with(server: &TestServer, nick: &str, caps: &str) -> TestClient {
+    let mut c = server.connect().await;
+    c.register_with_caps(nick, caps).await;
+    c
+}
+
+/// Each line's text and whether it is concatenated to the one before.
+fn shape(lines: &[Message]) -> Vec<(String, bool)> {
+    lines.iter().map(|m| (m.params[1].clone(), m.tag("draft/multiline-concat").is_some())).collect()
+}
+
+/// Sends `command` (if any) and reads the reply batch of `kind`: its
+/// reference and the lines in it, each checked to fit 512 bytes.
+async fn reply_batch(c: &mut TestClient, command: Option<&str>, kind: &str) -> (String, Vec<Message>) {
+    if let Some(command) = command {
+        c.send(command).await;
+    }
+    let (start, _) = c.expect_with("BATCH", |m| m.params.get(1).is_some_and(|t| t == kind)).await;
+    let outer = start.params[0].strip_prefix('+').expect("a batch start").to_owned();
+    let mut lines = Vec::new();
+    loop {
+        let raw = c.line().await.expect("the rest of the batch");
+        let untagged = if raw.starts_with('@') { raw.split_once(' ').unwrap().1 } else { raw.as_str() };
+        assert!(untagged.len() + 2 <= 512, "{} bytes: {raw}", untagged.len() + 2);
+        let m = Message::parse(&raw).unwrap();
+        if m.command == "BATCH" && m.params[0] == format!("-{outer}") {
+            return (outer, lines);
+        }
+        lines.push(m);
+    }
+}
+
+/// The one multiline batch nested in batch `outer`: its start and lines.
+fn nested(lines: &[Message], outer: &str) -> (Message, Vec<Message>) {
+    let (start, end) = (&lines[0], &lines[lines.len() - 1]);
+    assert_eq!((start.command.as_str(), &start.params[1]), ("BATCH", &"draft/multiline".to_owned()), "{lines:?}");
+    let inner = start.params[0].strip_prefix('+').unwrap();
+    // The nested batch's start and end both carry the outer batch's tag.
+    assert_eq!(start.tag("batch"), Some(Some(outer)));
+    assert_eq!((params(end), end.tag("batch")), (vec![format!("-{inner}").as_str()], Some(Some(outer))));
+    let body = &lines[1..lines.len() - 1];
+    for m in body {
+        assert_eq!(m.tag("batch"), Some(Some(inner)), "{m:?}");
+        assert!(m.tag("msgid").is_none() && m.tag("time").is_none(), "{m:?}");
+    }
+    (start.clone(), body.to_vec())
+}
+
+/// Checks lines played back to a client without draft/multiline against
+/// the live message `shown`: its non-blank lines, the msgid on the first,
+/// the time on each, all in batch `outer`.
+fn check_fallback(lines: &[Message], outer: &str, shown: &[(String, bool)], msgid: &str, time: &str) {
+    let texts: Vec<&str> = lines.iter().map(|m| m.params[1].as_str()).collect();
+    let expected: Vec<&str> = shown.iter().map(|(t, _)| t.as_str()).filter(|t| !t.is_empty()).collect();
+    assert_eq!(texts, expected);
+    let ids: Vec<_> = lines.iter().map(|m| m.tag("msgid").flatten()).collect();
+    let mut want = vec![None; lines.len()];
+    want[0] = Some(msgid);
+    assert_eq!(ids, want);
+    for m in lines {
+        assert_eq!((m.command.as_str(), m.tag("batch")), ("PRIVMSG", Some(Some(outer))));
+        assert_eq!(m.tag("time"), Some(Some(time)));
+        assert!(m.tag("draft/multiline-concat").is_none(), "{m:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_channel_multiline_message_is_played_back_after_a_restart() {
+    let dir = data_dir("restart");
+    let server = start_on(&dir).await;
+    let mut ann = client(&server, "ann", true).await;
+    ann.join("#hist").await;
+    // Its last line is as long as ann may send, too long to relay in one.
+    let long = "lorem ".repeat(82);
+    ann.send("@+draft/reply=abc BATCH +h draft/multiline #hist").await;
+    for line in ["first line", "", "how is "] {
+        ann.send(&format!("@batch=h PRIVMSG #hist :{line}")).await;
+    }
+    ann.send("@batch=h;draft/multiline-concat PRIVMSG #hist :everyone?").await;
+    ann.send(&format!("@batch=h PRIVMSG #hist :{long}")).await;
+    ann.send("BATCH -h").await;
+    let (start, live, _) = read_batch(&mut ann).await;
+    let msgid = start.tag("msgid").flatten().unwrap().to_owned();
+    let time = start.tag("time").flatten().unwrap().to_owned();
+    let shown = shape(&live);
+    let first: Vec<_> = shown[..4].iter().map(|(t, c)| (t.as_str(), *c)).collect();
+    assert_eq!(first, [("first line", false), ("", false), ("how is ", false), ("everyone?", true)]);
+    assert_eq!(shown[4..].iter().map(|(t, _)| t.as_str()).collect::<String>(), long);
+    assert_eq!(shown.len(), 6, "the long line is cut in two: {shown:?}");
+    server.stop().await;
+
+    let server = start_on(&dir).await;
+    // With draft/multiline: the batch, nested in the chathistory batch.
+    let mut mia = client_with(&server, "mia", &format!("{HISTORY_CAPS} draft/multiline")).await;
+    mia.join("#hist").await;
+    for command in ["CHATHISTORY LATEST #hist * 10", &format!("CHATHISTORY AROUND #hist msgid={msgid} 3")] {
+        let (outer, lines) = reply_batch(&mut mia, Some(command), "chathistory").await;
+        let (start, body) = nested(&lines, &outer);
+        assert_eq!(start.source.as_deref(), Some("ann!ann@127.0.0.1"));
+        assert_eq!(start.params[1..], ["draft/multiline", "#hist"]);
+        assert_eq!(start.tag("msgid"), Some(Some(msgid.as_str())));
+        assert_eq!(start.tag("time"), Some(Some(time.as_str())));
+        assert_eq!(start.tag("+draft/reply"), Some(Some("abc")));
+        assert_eq!(shape(&body), shown);
+    }
+    // Without: the lines the live relay sends, in the chathistory batch.
+    let mut pat = client_with(&server, "pat", HISTORY_CAPS).await;
+    pat.join("#hist").await;
+    let (outer, lines) = reply_batch(&mut pat, Some("CHATHISTORY LATEST #hist * 10"), "chathistory").await;
+    check_fallback(&lines, &outer, &shown, &msgid, &time);
+    // Replay on join (clients without draft/chathistory), both ways.
+    let mut dan = client(&server, "dan", true).await;
+    let (outer, lines) = reply_batch(&mut dan, Some("JOIN #hist"), "chathistory").await;
+    let (start, body) = nested(&lines, &outer);
+    assert_eq!((start.tag("msgid"), shape(&body)), (Some(Some(msgid.as_str())), shown.clone()));
+    let mut eve = client(&server, "eve", false).await;
+    let (outer, lines) = reply_batch(&mut eve, Some("JOIN #hist"), "chathistory").await;
+    check_fallback(&lines, &outer, &shown, &msgid, &time);
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_private_multiline_message_is_the_two_parties_history_until_redacted() {
+    let server = TestServer::start().await;
+    let caps = format!("{HISTORY_CAPS} draft/multiline draft/message-redaction");
+    let mut ann = client_with(&server, "ann", &caps).await;
+    let mut bob = client_with(&server, "bob", &caps).await;
+    let mut cat = client_with(&server, "cat", &caps).await;
+    ann.send("BATCH +p draft/multiline bob").await;
+    ann.send("@batch=p PRIVMSG bob :just between").await;
+    ann.send("@batch=p PRIVMSG bob :the two of us").await;
+    ann.send("BATCH -p").await;
+    let (start, live, _) = read_batch(&mut ann).await;
+    let msgid = start.tag("msgid").flatten().unwrap().to_owned();
+    read_batch(&mut bob).await;
+
+    for (c, other) in [(&mut ann, "bob"), (&mut bob, "ann")] {
+        let (outer, lines) = reply_batch(c, Some(&format!("CHATHISTORY LATEST {other} * 10")), "chathistory").await;
+        let (start, body) = nested(&lines, &outer);
+        assert_eq!(start.params[1..], ["draft/multiline", "bob"]);
+        assert_eq!((start.tag("msgid"), shape(&body)), (Some(Some(msgid.as_str())), shape(&live)));
+    }
+    for other in ["ann", "bob"] {
+        let (_, lines) = reply_batch(&mut cat, Some(&format!("CHATHISTORY LATEST {other} * 10")), "chathistory").await;
+        assert!(lines.is_empty(), "{lines:?}");
+    }
+
+    // REDACT of the batch's msgid deletes the stored message.
+    ann.send(&format!("REDACT bob {msgid}")).await;
+    assert_eq!(params(&bob.expect("REDACT").await), ["bob", msgid.as_str()]);
+    let (_, lines) = reply_batch(&mut bob, Some("CHATHISTORY LATEST ann * 10"), "chathistory").await;
+    assert!(lines.is_empty(), "{lines:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn search_finds_a_multiline_message_by_its_second_line() {
+    let server = TestServer::start().await;
+    let mut ann = client_with(&server, "ann", &format!("{BASE} draft/multiline draft/search")).await;
+    let mut bob = client_with(&server, "bob", &format!("{BASE} draft/search")).await;
+    ann.join("#s").await;
+    bob.join("#s").await;
+    ann.sync().await;
+    // `walrus` only once the concatenated line is joined to the one before.
+    ann.send("BATCH +s draft/multiline #s").await;
+    ann.send("@batch=s PRIVMSG #s :the first line").await;
+    ann.send("@batch=s PRIVMSG #s :a wal").await;
+    ann.send("@batch=s;draft/multiline-concat PRIVMSG #s :rus on the second").await;
+    ann.send("BATCH -s").await;
+    let (start, live, _) = read_batch(&mut ann).await;
+    let msgid = start.tag("msgid").flatten().unwrap().to_owned();
+    let time = start.tag("time").flatten().unwrap().to_owned();
+    bob.sync().await;
+    let store = server.server.store.clone();
+    tokio::task::spawn_blocking(move || store.flush().wait()).await.unwrap().unwrap();
+
+    let (outer, lines) = reply_batch(&mut ann, Some("SEARCH walrus"), "draft/search").await;
+    let (start, body) = nested(&lines, &outer);
+    assert_eq!((start.tag("msgid"), shape(&body)), (Some(Some(msgid.as_str())), shape(&live)));
+    let (outer, lines) = reply_batch(&mut bob, Some("SEARCH text=walrus"), "draft/search").await;
+    check_fallback(&lines, &outer, &shape(&live), &msgid, &time);
+    // HistServ: one NOTICE, its line breaks shown.
+    bob.send("PRIVMSG HistServ :search walrus").await;
+    let (found, _) = bob.expect_with("NOTICE", |m| m.params[1].contains(&msgid)).await;
+    assert!(found.params[1].contains("<ann> the first line ↵ a walrus on the second"), "{found:?}");
+    server.stop().await;
+}

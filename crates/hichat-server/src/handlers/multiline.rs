@@ -3,7 +3,8 @@
 //!
 //! The label of the `BATCH +` line is answered when the batch ends: with
 //! echo-message the echo (a batch, labeled on its start), otherwise an ACK,
-//! or the `FAIL` that refused the batch.
+//! or the `FAIL` that refused the batch. A message sent is stored in
+//! history as one message (see `history::multiline`).
 
 use super::message::{channel_route, user_route, user_tags};
 use super::Ctx;
@@ -11,7 +12,7 @@ use crate::caps::Cap;
 use crate::multiline::{Invalid, MultilineRelay, OpenBatch, BATCH_TYPE};
 use crate::reply::HandlerError;
 use crate::state::recent::{Recent, Sent};
-use crate::{client_tags, clock, msgid};
+use crate::{client_tags, clock, history, msgid};
 use hichat_proto::{ChannelName, Message, Numeric};
 
 /// What the dispatcher does with a line.
@@ -151,12 +152,16 @@ fn send(ctx: &mut Ctx<'_>, open: &OpenBatch) -> Result<(), HandlerError> {
     if ChannelName::is_channel_like(open.target.trim_start_matches(['@', '+'])) {
         let route = channel_route(ctx, &open.target).map_err(|e| if notice { HandlerError::Silent } else { e })?;
         let mut relay = relay(ctx, &route.shown);
+        let to = history::To::Channel { key: &route.key, shown: &route.shown };
+        history::multiline::record(ctx.state, id, to, verb, &msgid, &open.lines, &open.tags);
         ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::Channel(route.key.clone()) });
         ctx.state.relay_to_channel(&route.key, &mut relay, |m, member| route.reaches(id, echo, m, member));
     } else {
         let (target_id, nick, away) =
             user_route(ctx, &open.target).map_err(|e| if notice { HandlerError::Silent } else { e })?;
         let mut relay = relay(ctx, &nick);
+        let to = history::To::User(target_id);
+        history::multiline::record(ctx.state, id, to, verb, &msgid, &open.lines, &open.tags);
         ctx.state.recent.remember(msgid, Recent { sender: id, to: Sent::User(target_id) });
         if target_id == id {
             ctx.state.uncaptured(|state| state.relay_to(target_id, &mut relay));

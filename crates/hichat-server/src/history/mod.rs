@@ -16,6 +16,7 @@
 //! a nick never sees the last one's conversations.
 
 pub mod chathistory;
+pub mod multiline;
 pub mod replay;
 
 use crate::caps::Cap;
@@ -184,31 +185,46 @@ pub fn record_message(
     text: Option<&str>,
     tags: &[Tag],
 ) {
-    if !state.history.enabled() {
-        return;
+    if let Some(line) = message_line(state, sender, to, verb, msgid, text, wire_tags(tags)) {
+        state.history.append(line);
     }
-    let Some(me) = state.client(sender) else { return };
-    let tags = wire_tags(tags);
+}
+
+/// The row of a message [`record_message`] stores, its client-only tags
+/// already in wire form; `None` when it is not stored.
+fn message_line(
+    state: &State,
+    sender: ClientId,
+    to: To<'_>,
+    verb: &str,
+    msgid: &str,
+    text: Option<&str>,
+    tags: String,
+) -> Option<HistoryLine> {
+    if !state.history.enabled() {
+        return None;
+    }
+    let me = state.client(sender)?;
     if text.is_none() && tags.is_empty() {
-        return;
+        return None;
     }
     let time = crate::msgid::time_of(msgid).unwrap_or_else(crate::clock::unix_millis);
     let (target, peer_target, params) = match to {
         To::Channel { key, shown } => {
             if shown.starts_with(['@', '+']) {
-                return;
+                return None;
             }
             (key.to_owned(), None, shown.to_owned())
         }
         To::User(id) => {
-            let Some(them) = state.client(id) else { return };
+            let them = state.client(id)?;
             if crate::services::is_service_name(&them.nick) {
-                return;
+                return None;
             }
             (view_key(me, &them.nick), Some(view_key(them, &me.nick)), them.nick.clone())
         }
     };
-    state.history.append(HistoryLine {
+    Some(HistoryLine {
         id: 0,
         msgid: msgid.to_owned(),
         time,
@@ -220,7 +236,7 @@ pub fn record_message(
         tags,
         params,
         text: text.map(str::to_owned),
-    });
+    })
 }
 
 /// Stores a channel event (JOIN, PART, QUIT, NICK, TOPIC, KICK, MODE) as it

@@ -14,8 +14,12 @@ use std::sync::Arc;
 /// A stored line as client `caps` would have received it: `batch` (when
 /// given and the client has batch), `time`, `msgid` and client tags for
 /// those with the capabilities, a JOIN in extended-join form for those
-/// with it.
+/// with it. A multiline message may be several lines (see
+/// [`super::multiline::encode`]).
 pub fn encode(line: &HistoryLine, caps: Caps, batch: Option<&str>) -> Bytes {
+    if let Some(bytes) = super::multiline::encode(line, caps, batch) {
+        return bytes;
+    }
     let mut params: Vec<String> = line.params.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
     if line.command == "JOIN" {
         if caps.has(Cap::ExtendedJoin) {

@@ -8,7 +8,9 @@
 //!
 //! The reply is a `draft/search` batch (plain lines without `batch`) of the
 //! newest matching messages, oldest first, each the original PRIVMSG or
-//! NOTICE with its `msgid` and `time` so a client can jump to it.
+//! NOTICE with its `msgid` and `time` so a client can jump to it (a
+//! multiline message as it was relayed: a `draft/multiline` batch inside
+//! the reply's for clients with draft/multiline, else its lines).
 //! Bad input gets `FAIL SEARCH INVALID_PARAMS`; a failed read
 //! `FAIL SEARCH INTERNAL_ERROR`, never the database's own message.
 //!
@@ -120,6 +122,12 @@ fn send_results(ctx: &mut Ctx<'_>, lines: &[HistoryLine]) {
         ctx.send(&start);
     }
     for line in lines {
+        // A multiline message as it was relayed: a batch in the batch, or lines.
+        let reference = batch.as_ref().map(|b| b.reference.as_str());
+        if let Some(bytes) = crate::history::multiline::encode(line, caps, reference) {
+            ctx.state.send_bytes(ctx.id, bytes);
+            continue;
+        }
         let mut msg = render::message_for(line, caps);
         if let Some(b) = &batch {
             msg = msg.with_tag("batch", Some(b.reference.clone()));

@@ -39,7 +39,7 @@ const MAX_SHOWN_TEXT: usize = 300;
 /// `[2026-11-25 17:02] #hello <ann> text (msgid)`, or for a private
 /// message `[...] bob (private) <ann> text (msgid)` where `bob` is the other
 /// party as `owner` (the reader's key prefix) sees it. An action reads
-/// `* ann waves`.
+/// `* ann waves`; a multiline message shows its line breaks as ` ↵ `.
 pub fn notice_line(line: &HistoryLine, owner: &str) -> String {
     let time = clock::format_server_time(line.time);
     let when = format!("{} {}", &time[..10], &time[11..16]);
@@ -52,7 +52,9 @@ pub fn notice_line(line: &HistoryLine, owner: &str) -> String {
         }
     };
     let nick = line.prefix.split('!').next().unwrap_or(&line.prefix);
-    let text = line.text.as_deref().unwrap_or("");
+    // A multiline message's line feeds would end the NOTICE: shown as ↵.
+    let text = line.text.as_deref().unwrap_or("").replace('\n', " ↵ ");
+    let text = text.as_str();
     let said = match text.strip_prefix("\x01ACTION ") {
         Some(action) => format!("* {nick} {}", shorten(action.trim_end_matches('\x01'))),
         None => format!("<{nick}> {}", shorten(text)),
@@ -122,6 +124,8 @@ mod tests {
         };
         assert_eq!(notice_line(&private, "n:bob"), "[2026-11-25 14:50] ann (private) * ann waves (M1)");
         assert_eq!(notice_line(&private, "a:ann"), "[2026-11-25 14:50] bob (private) * ann waves (M1)");
+        let multiline = HistoryLine { text: Some("one\ntwo".into()), ..line() };
+        assert_eq!(notice_line(&multiline, "n:x"), "[2026-11-25 14:50] #Hello <ann> one ↵ two (M1)");
         let long = HistoryLine { text: Some("字".repeat(200)), ..line() };
         assert!(notice_line(&long, "n:x").len() < 400);
     }
