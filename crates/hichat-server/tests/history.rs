@@ -1,6 +1,6 @@
 //! Chat history: draft/chathistory over real sockets, across a restart,
 //! paging over 10,000 messages, who may read what, replay on JOIN,
-//! REDACT and retention.
+//! channel events played back as they were relayed, REDACT and retention.
 
 mod common;
 
@@ -411,6 +411,72 @@ async fn event_playback_only_for_clients_that_ask() {
     carl.join("#ev").await;
     let lines = history(&mut carl, "CHATHISTORY LATEST #ev * 10").await;
     assert_eq!(lines.iter().map(|m| m.command.as_str()).collect::<Vec<_>>(), ["PRIVMSG"]);
+    server.stop().await;
+}
+
+/// What a client with message-tags and server-time was shown of a line:
+/// its command, msgid and time.
+fn stamp(m: &Message) -> (String, String, String) {
+    (m.command.clone(), msgid(m), m.tag("time").flatten().expect("a time").to_owned())
+}
+
+/// The next `command` a client is sent about channel `channel`.
+async fn next_in(c: &mut TestClient, command: &str, channel: &str) -> Message {
+    c.expect_with(command, |m| m.params.first().map(String::as_str) == Some(channel)).await.0
+}
+
+#[tokio::test]
+async fn events_seen_live_are_played_back_with_the_same_msgid_and_time() {
+    let server = TestServer::start().await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", &format!("{CAPS} draft/event-playback extended-join")).await;
+    // carl reads tags without extended-join: the other form of each JOIN.
+    let mut carl = server.connect().await;
+    carl.register_with_caps("carl", "message-tags server-time").await;
+    let mut bob = server.client("bob").await;
+    let mut dave = server.client("dave").await;
+    // What ann is shown in #ids, in order.
+    let mut live = Vec::new();
+    ann.send("JOIN #ids").await;
+    live.push(stamp(&next_in(&mut ann, "JOIN", "#ids").await));
+    ann.send("JOIN #ids2").await;
+    let ann_ids2 = stamp(&next_in(&mut ann, "JOIN", "#ids2").await);
+
+    carl.send("JOIN #ids").await;
+    let (seen, own) = (next_in(&mut ann, "JOIN", "#ids").await, next_in(&mut carl, "JOIN", "#ids").await);
+    assert_eq!((params(&seen), params(&own)), (vec!["#ids", "*", "carl test"], vec!["#ids"]));
+    assert_eq!(stamp(&seen), stamp(&own), "one JOIN, one msgid, in either form");
+    live.push(stamp(&seen));
+    bob.join("#ids").await;
+    live.push(stamp(&next_in(&mut ann, "JOIN", "#ids").await));
+
+    ann.send("TOPIC #ids :about ids").await;
+    live.push(stamp(&next_in(&mut ann, "TOPIC", "#ids").await));
+    assert_eq!(stamp(&carl.expect("TOPIC").await), live[3], "everyone sees one msgid");
+    ann.send("MODE #ids +v bob").await;
+    live.push(stamp(&next_in(&mut ann, "MODE", "#ids").await));
+    carl.send("NICK Carlos").await;
+    live.push(stamp(&ann.expect("NICK").await));
+    assert_eq!(stamp(&carl.expect("NICK").await), live[5], "the sender's own NICK");
+    ann.send("KICK #ids bob :out").await;
+    live.push(stamp(&next_in(&mut ann, "KICK", "#ids").await));
+    carl.send("PART #ids :bye").await;
+    live.push(stamp(&next_in(&mut ann, "PART", "#ids").await));
+    assert_eq!(stamp(&carl.expect("PART").await), live[7], "the sender's own PART");
+    // dave quits from two channels ann is in: one QUIT, one msgid.
+    dave.send("JOIN #ids,#ids2").await;
+    live.push(stamp(&next_in(&mut ann, "JOIN", "#ids").await));
+    let dave_ids2 = stamp(&next_in(&mut ann, "JOIN", "#ids2").await);
+    dave.send("QUIT :gone").await;
+    live.push(stamp(&ann.expect("QUIT").await));
+
+    let commands: Vec<&str> = live.iter().map(|(c, _, _)| c.as_str()).collect();
+    assert_eq!(commands, ["JOIN", "JOIN", "JOIN", "TOPIC", "MODE", "NICK", "KICK", "PART", "JOIN", "QUIT"]);
+    assert_eq!(live.iter().map(|(_, id, _)| id).collect::<HashSet<_>>().len(), live.len());
+    let played: Vec<_> = history(&mut ann, "CHATHISTORY LATEST #ids * 50").await.iter().map(stamp).collect();
+    assert_eq!(played, live);
+    let played: Vec<_> = history(&mut ann, "CHATHISTORY LATEST #ids2 * 50").await.iter().map(stamp).collect();
+    assert_eq!(played, [ann_ids2, dave_ids2, live[9].clone()]);
     server.stop().await;
 }
 

@@ -4,6 +4,7 @@
 mod common;
 use common::{params, TestServer};
 use hichat_proto::Message;
+use std::collections::HashSet;
 
 /// Reads one raw line.
 async fn raw(c: &mut common::TestClient) -> String {
@@ -157,6 +158,44 @@ async fn part_and_quit_carry_server_time() {
     bob.send("QUIT :bye").await;
     let line = raw(&mut ann).await;
     assert!(line.starts_with("@time=") && line.contains(" QUIT :Quit: bye"), "{line}");
+    server.stop().await;
+}
+
+/// Every channel event carries a msgid for message-tags clients, history
+/// kept or not; notifications of user changes too.
+#[tokio::test]
+async fn channel_events_carry_a_msgid_without_history() {
+    let mut config = common::test_config();
+    config.history.enabled = false;
+    let server = TestServer::with_config(config).await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", "message-tags away-notify setname").await;
+    let mut bob = server.client("bob").await;
+    ann.send("JOIN #t").await;
+    let mut seen = vec![ann.expect("JOIN").await];
+    bob.join("#t").await;
+    seen.push(ann.expect("JOIN").await);
+    for (from_ann, line, command) in [
+        (true, "TOPIC #t :topic", "TOPIC"),
+        (true, "MODE #t +v bob", "MODE"),
+        (false, "AWAY :later", "AWAY"),
+        (true, "SETNAME :Ann Again", "SETNAME"),
+        (false, "NICK bobby", "NICK"),
+        (true, "KICK #t bobby", "KICK"),
+        (false, "JOIN #t", "JOIN"),
+        (false, "PART #t", "PART"),
+        (false, "JOIN #t", "JOIN"),
+        (false, "QUIT", "QUIT"),
+    ] {
+        if from_ann {
+            ann.send(line).await;
+        } else {
+            bob.send(line).await;
+        }
+        seen.push(ann.expect(command).await);
+    }
+    let ids: HashSet<&str> = seen.iter().map(|m| m.tag("msgid").flatten().expect("a msgid")).collect();
+    assert_eq!(ids.len(), seen.len(), "{seen:?}");
     server.stop().await;
 }
 

@@ -261,18 +261,21 @@ fn notify_account(ctx: &mut Ctx<'_>, account: &str, before: Option<&str>) {
 }
 
 /// Sends client `ctx.id`'s JOIN to a channel's members: with account and
-/// real name to those with extended-join, plain to the others. Each form
-/// is encoded once per capability variant (server-time and the like).
-pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) {
+/// real name to those with extended-join, plain to the others, both under
+/// one msgid and time. Each form is encoded once per capability variant
+/// (server-time and the like). Returns the plain form's relay, for history.
+pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) -> crate::state::Relay {
     use crate::caps::Cap;
     let me = ctx.me();
     let account = me.account.clone().unwrap_or_else(|| "*".into());
     let plain = Message::new("JOIN", [display]).with_source(me.prefix.clone());
     let extended =
         Message::new("JOIN", [display, account.as_str(), me.realname.as_str()]).with_source(me.prefix.clone());
-    let (mut plain, mut extended) = (ctx.state.relay_from(ctx.id, plain), ctx.state.relay_from(ctx.id, extended));
+    let mut plain = ctx.state.relay_from(ctx.id, plain);
+    let mut extended = plain.variant(extended);
     ctx.state.relay_to_channel(chan_key, &mut extended, |_, m| m.caps.has(Cap::ExtendedJoin));
     ctx.state.relay_to_channel(chan_key, &mut plain, |_, m| !m.caps.has(Cap::ExtendedJoin));
+    plain
 }
 
 /// Why a registration was refused.

@@ -52,9 +52,8 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     ctx.state.add_member(id, name.as_str(), unix_now());
     crate::services::chanserv::on_join(ctx, &key);
     let display = ctx.state.channels[&key].name.clone();
-    crate::accounts::send_join(ctx, &key, &display);
-    let join = Message::new("JOIN", [display.as_str()]).with_source(ctx.me().prefix.clone());
-    let join_msgid = crate::history::record_channel_event(ctx.state, &key, &join);
+    let join = crate::accounts::send_join(ctx, &key, &display);
+    crate::history::record_relayed(ctx.state, &key, &join);
     crate::services::chanserv::announce_join_status(ctx, &key);
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);
@@ -64,7 +63,7 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if !ctx.me().caps.has(crate::caps::Cap::NoImplicitNames) {
         send_names(ctx, &key);
     }
-    ctx.state.history.replay_on_join(ctx.me(), &key, join_msgid);
+    ctx.state.history.replay_on_join(ctx.me(), &key, join.msgid().map(str::to_owned));
     Ok(())
 }
 
@@ -97,8 +96,7 @@ fn part_one(ctx: &mut Ctx<'_>, key: &str, reason: Option<&str>) {
     let mut params = vec![chan.name.clone()];
     params.extend(reason.map(str::to_owned));
     let msg = Message::new("PART", params).with_source(ctx.me().prefix.clone());
-    ctx.state.send_to_channel(key, &msg, None);
-    crate::history::record_channel_event(ctx.state, key, &msg);
+    ctx.state.channel_event(key, msg);
     ctx.state.remove_member(ctx.id, key);
 }
 
@@ -130,8 +128,7 @@ pub fn topic(ctx: &mut Ctx<'_>, name: &str, text: Option<String>) -> HandlerResu
     let chan = ctx.state.channels.get_mut(&key).expect("checked above");
     chan.topic = (!text.is_empty()).then(|| Topic { text: text.clone(), setter: setter.clone(), time: unix_now() });
     let msg = Message::new("TOPIC", [display, text]).with_source(setter);
-    ctx.state.send_to_channel(&key, &msg, None);
-    crate::history::record_channel_event(ctx.state, &key, &msg);
+    ctx.state.channel_event(&key, msg);
     Ok(())
 }
 
@@ -247,8 +244,7 @@ pub fn kick(ctx: &mut Ctx<'_>, name: &str, users: &[String], reason: Option<Stri
             continue;
         };
         let msg = Message::new("KICK", [display.as_str(), &target_nick, &reason]).with_source(ctx.me().prefix.clone());
-        ctx.state.send_to_channel(&key, &msg, None);
-        crate::history::record_channel_event(ctx.state, &key, &msg);
+        ctx.state.channel_event(&key, msg);
         ctx.state.remove_member(target, &key);
         if !ctx.state.channels.contains_key(&key) {
             break;

@@ -107,8 +107,7 @@ fn channel_mode(ctx: &mut Ctx<'_>, name: &str, modes: Option<&str>, args: &[Stri
     let mut params = vec![display, mode_string(&applied)];
     params.extend(applied.into_iter().filter_map(|c| c.arg));
     let msg = Message::new("MODE", params).with_source(ctx.me().prefix.clone());
-    ctx.state.send_to_channel(&key, &msg, None);
-    crate::history::record_channel_event(ctx.state, &key, &msg);
+    ctx.state.channel_event(&key, msg);
     Ok(())
 }
 

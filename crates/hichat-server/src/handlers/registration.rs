@@ -125,8 +125,8 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
         let client = &ctx.state.clients[&id];
         ctx.state.whowas.remember(client, &server);
         let msg = Message::new("NICK", [wanted.as_str()]).with_source(ctx.me().prefix.clone());
-        crate::history::record_event_in_channels(ctx.state, id, &msg);
         let mut relay = ctx.state.relay_from(id, msg);
+        crate::history::record_event_in_channels(ctx.state, id, &relay);
         ctx.state.relay_to_peers(id, &mut relay, true);
         let me = ctx.me_mut();
         let old_nick = std::mem::replace(&mut me.nick, wanted);

@@ -1,13 +1,16 @@
 //! Chat history: what is stored as it is relayed, and how it is read back.
 //!
-//! Handlers call [`record_message`] (PRIVMSG, NOTICE, TAGMSG) and
-//! [`record_event`] (JOIN, PART, QUIT, NICK, TOPIC, KICK, MODE) right after
-//! relaying; the [`Recorder`] in the state hands each line to the store's
-//! writer thread and never waits (see [`crate::store::history`]). Reads run
-//! off the async threads: [`chathistory`] answers `CHATHISTORY`, and
-//! [`replay`] sends the last lines to a client without draft/chathistory
-//! when it joins. [`run`] is the background task that serves replays and
-//! applies retention periodically.
+//! Handlers store what they relay right after relaying it, under the msgid
+//! it was relayed with (whose time is the line's `time`), so a line played
+//! back is the one seen live: [`record_message`] for PRIVMSG, NOTICE and
+//! TAGMSG; [`record_relayed`] and [`record_event_in_channels`] for the
+//! events (JOIN, PART, QUIT, NICK, TOPIC, KICK, MODE). The [`Recorder`] in
+//! the state hands each line to the store's writer thread and never waits
+//! (see [`crate::store::history`]). Reads run off the async threads:
+//! [`chathistory`] answers `CHATHISTORY`, and [`replay`] sends the last
+//! lines to a client without draft/chathistory when it joins. [`run`] is
+//! the background task that serves replays and applies retention
+//! periodically.
 //!
 //! Who may read what: a channel's lines, its members (any channel, as Ergo
 //! does); a private conversation's, its two parties only, by the view keys
@@ -22,7 +25,7 @@ pub mod replay;
 use crate::caps::Cap;
 use crate::config::HistorySection;
 use crate::state::client::{Client, ClientId};
-use crate::state::State;
+use crate::state::{Relay, State};
 use crate::store::history::private_key;
 use crate::store::{HistoryLine, Retention, Store};
 use hichat_proto::{casemap, Message, Tag};
@@ -275,28 +278,21 @@ pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
     });
 }
 
-/// Stores an event in every channel client `id` is in (QUIT, NICK), under
-/// one new msgid.
-pub fn record_event_in_channels(state: &State, id: ClientId, msg: &Message) {
-    if !state.history.enabled() {
-        return;
-    }
-    let msgid = crate::msgid::new_msgid(crate::clock::unix_millis());
-    if let Some(c) = state.client(id) {
-        for key in &c.channels {
-            record_event(state, key, msg, &msgid);
-        }
+/// Stores an event relayed to every channel client `id` is in (QUIT, NICK)
+/// in each of them, under the one msgid and time it was relayed with.
+pub fn record_event_in_channels(state: &State, id: ClientId, relay: &Relay) {
+    let (Some(msgid), Some(c)) = (relay.msgid(), state.client(id)) else { return };
+    for key in &c.channels {
+        record_event(state, key, relay.message(), msgid);
     }
 }
 
-/// Stores an event in one channel under a new msgid, which it returns.
-pub fn record_channel_event(state: &State, chan_key: &str, msg: &Message) -> Option<String> {
-    if !state.history.enabled() {
-        return None;
+/// Stores an event just relayed to channel `chan_key` under the msgid and
+/// time it was relayed with.
+pub fn record_relayed(state: &State, chan_key: &str, relay: &Relay) {
+    if let Some(msgid) = relay.msgid() {
+        record_event(state, chan_key, relay.message(), msgid);
     }
-    let msgid = crate::msgid::new_msgid(crate::clock::unix_millis());
-    record_event(state, chan_key, msg, &msgid);
-    Some(msgid)
 }
 
 /// The background task: serves join replays as they are asked for, and

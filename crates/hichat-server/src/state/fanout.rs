@@ -4,10 +4,12 @@
 //! A [`Relay`] holds a message without tags plus the tags it may carry, each
 //! shown only to clients with a given capability: `time` to those with
 //! server-time; `msgid`, `bot` and client-only `+tags` to those with
-//! message-tags. A recipient's variant is its capability bits masked to the
-//! capabilities those tags need, so a channel of plain clients shares one
-//! encoding, and there are never more encodings than combinations of the
-//! few capabilities that matter (two or three today). Members carry a copy
+//! message-tags. Every relay made by [`Relay::stamped`] (and so every relay
+//! of what a user does, [`State::relay_from`]) carries a msgid. A
+//! recipient's variant is its capability bits masked to the capabilities
+//! those tags need, so a channel of plain clients shares one encoding, and
+//! there are never more encodings than combinations of the few
+//! capabilities that matter (two or three today). Members carry a copy
 //! of their client's capabilities ([`super::channel::Member::caps`]) so a
 //! channel fan-out needs no lookup per member.
 
@@ -15,8 +17,8 @@ use super::channel::Member;
 use super::client::ClientId;
 use super::State;
 use crate::caps::{Cap, Caps};
-use crate::clock;
 use crate::outbox::Push;
+use crate::{clock, msgid};
 use bytes::{BufMut, Bytes, BytesMut};
 use hichat_proto::{escape_tag_value, Message, Tag};
 
@@ -45,9 +47,21 @@ impl Relay {
         relay
     }
 
-    /// A relay of `msg` stamped with the current time (server-time).
+    /// A relay of `msg` stamped as an event happening now: a `time` tag
+    /// (server-time) and a new `msgid` (message-tags) made at that same
+    /// millisecond, so [`crate::msgid::time_of`] gives back the time shown.
+    /// Every client sees one event under one msgid, which is also the one
+    /// history stores it under.
     pub fn stamped(msg: Message) -> Self {
-        Relay::new(msg).with_time(clock::unix_millis())
+        let now = clock::unix_millis();
+        Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(msgid::new_msgid(now)))
+    }
+
+    /// The same tags on another form of the same message (a JOIN with and
+    /// without extended-join's account and real name): one event, one
+    /// msgid and time, whichever form a client is sent.
+    pub fn variant(&self, msg: Message) -> Relay {
+        Relay { msg, tags: self.tags.clone(), mask: self.mask, encodings: Vec::new() }
     }
 
     /// Adds the `time` tag for clients with server-time.
@@ -66,6 +80,11 @@ impl Relay {
     /// The message (without tags).
     pub fn message(&self) -> &Message {
         &self.msg
+    }
+
+    /// The `msgid` it carries, if any.
+    pub fn msgid(&self) -> Option<&str> {
+        self.tags.iter().find(|(_, t)| t.key == "msgid").and_then(|(_, t)| t.value.as_deref())
     }
 
     /// The bits of the capabilities its tags need: recipients whose
@@ -249,5 +268,25 @@ mod tests {
             b"@time=2026-11-25T14:50:53.007Z;msgid=X1;+draft/reply=a\\:b\\sc :ann!a@h PRIVMSG #c :hi there\r\n"
         );
         assert_eq!(r.encodings.len(), 3);
+    }
+
+    #[test]
+    fn stamped_relays_carry_one_msgid_at_their_time() {
+        let mut join = Relay::stamped(Message::new("JOIN", ["#c"]).with_source("ann!a@h"));
+        let id = join.msgid().expect("a msgid").to_owned();
+        let millis = crate::msgid::time_of(&id).expect("a msgid made here");
+        let time = clock::format_server_time(millis);
+        let tagged = caps(&[Cap::ServerTime, Cap::MessageTags]);
+        let line = format!("@time={time};msgid={id} :ann!a@h JOIN #c\r\n");
+        assert_eq!(join.bytes_for(tagged), line.as_bytes());
+        assert_eq!(
+            &join.bytes_for(caps(&[Cap::ServerTime]))[..],
+            format!("@time={time} :ann!a@h JOIN #c\r\n").as_bytes()
+        );
+        // The extended-join form is the same event: same msgid and time.
+        let mut extended = join.variant(Message::new("JOIN", ["#c", "*", "Ann"]).with_source("ann!a@h"));
+        let line = format!("@time={time};msgid={id} :ann!a@h JOIN #c * Ann\r\n");
+        assert_eq!(extended.bytes_for(tagged), line.as_bytes());
+        assert_ne!(Relay::stamped(Message::new("PART", ["#c"])).msgid(), Some(id.as_str()));
     }
 }

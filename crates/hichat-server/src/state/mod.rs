@@ -170,13 +170,16 @@ impl State {
         self.send_bytes(id, msg.to_bytes());
     }
 
-    /// Sends a message to every member of a channel except `except`, with
-    /// a `time` tag for those with server-time (and `account` for account-tag,
-    /// see [`State::relay_of`]). The message is encoded once
-    /// per capability variant and the bytes shared by every member's queue.
-    pub fn send_to_channel(&mut self, chan_key: &str, msg: &Message, except: Option<ClientId>) {
-        let mut relay = self.relay_of(msg.clone());
-        self.relay_to_channel(chan_key, &mut relay, |id, _| Some(id) != except);
+    /// Relays a channel event (PART, TOPIC, KICK, MODE) to every member of
+    /// the channel, its sender included, with `time` and `msgid` tags for
+    /// those with server-time and message-tags (and `account`, see
+    /// [`State::relay_of`]), encoded once per capability variant. Stores it
+    /// in the channel's history under that msgid and time, so a client that
+    /// saw it live recognises it when CHATHISTORY plays it back.
+    pub fn channel_event(&mut self, chan_key: &str, msg: Message) {
+        let mut relay = self.relay_of(msg);
+        self.relay_to_channel(chan_key, &mut relay, |_, _| true);
+        crate::history::record_relayed(self, chan_key, &relay);
     }
 
     /// Everyone who shares a channel with `id`, each once, not `id` itself.
@@ -243,8 +246,9 @@ impl State {
         let Some(client) = self.clients.get(&id) else { return };
         if client.registered {
             let quit = Message::new("QUIT", [reason]).with_source(client.prefix.clone());
-            crate::history::record_event_in_channels(self, id, &quit);
-            self.relay_to_peers(id, &mut self.relay_from(id, quit), false);
+            let mut relay = self.relay_from(id, quit);
+            crate::history::record_event_in_channels(self, id, &relay);
+            self.relay_to_peers(id, &mut relay, false);
         }
         let Some(client) = self.clients.remove(&id) else { return };
         self.recount(id, counted);

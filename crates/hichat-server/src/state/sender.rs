@@ -17,15 +17,16 @@ pub fn with_account(relay: Relay, account: Option<&str>) -> Relay {
 }
 
 impl State {
-    /// A relay of `msg` sent by client `id`, stamped with the time and
-    /// tagged with `id`'s account.
+    /// A relay of `msg` sent by client `id`, stamped with the time and a
+    /// new msgid (see [`Relay::stamped`]) and tagged with `id`'s account.
     pub fn relay_from(&self, id: ClientId, msg: Message) -> Relay {
         let account = self.clients.get(&id).and_then(|c| c.account.as_deref());
         with_account(Relay::stamped(msg), account)
     }
 
-    /// A relay of `msg`, stamped with the time; when its source is a client
-    /// here (found by its full `nick!user@host`), tagged with its account.
+    /// A relay of `msg`, stamped with the time and a new msgid; when its
+    /// source is a client here (found by its full `nick!user@host`), tagged
+    /// with its account.
     pub fn relay_of(&self, msg: Message) -> Relay {
         let account = msg.source.as_deref().and_then(|s| self.account_of_source(s)).map(str::to_owned);
         with_account(Relay::stamped(msg), account.as_deref())

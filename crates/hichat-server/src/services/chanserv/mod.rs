@@ -186,7 +186,7 @@ pub fn announce_join_status(ctx: &mut Ctx<'_>, chan_key: &str) {
         return;
     };
     let msg = Message::new("MODE", [chan.name.as_str(), flag, ctx.me().nick.as_str()]).with_source(source(ctx));
-    ctx.state.send_to_channel(chan_key, &msg, None);
+    ctx.state.channel_event(chan_key, msg);
 }
 
 fn source(ctx: &Ctx<'_>) -> String {
@@ -339,7 +339,7 @@ fn op(server: &Arc<Server>, id: ClientId, command: &str, args: &[&str]) {
         };
         let display = chan.name.clone();
         let msg = Message::new("MODE", [display.as_str(), flag, target_nick.as_str()]).with_source(source(ctx));
-        ctx.state.send_to_channel(&key, &msg, None);
+        ctx.state.channel_event(&key, msg);
     });
 }
 

@@ -229,7 +229,7 @@ pub fn correct_mlock(ctx: &mut Ctx<'_>, key: &str) {
     let Some(modes) = enforce_mlock(chan, &settings) else { return };
     let display = chan.name.clone();
     let msg = Message::new("MODE", [display.as_str(), modes.as_str()]).with_source(source(ctx));
-    ctx.state.send_to_channel(key, &msg, None);
+    ctx.state.channel_event(key, msg);
 }
 
 /// After a new lock: applies it to the channel if it exists, and stores
