@@ -481,6 +481,29 @@ async fn events_seen_live_are_played_back_with_the_same_msgid_and_time() {
 }
 
 #[tokio::test]
+async fn targets_show_nicks_as_their_users_spell_them() {
+    let server = TestServer::start().await;
+    let mut alice = history_client(&server, "Alice").await;
+    let mut bob = history_client(&server, "Bob").await;
+    alice.send("PRIVMSG bob :hi").await;
+    bob.expect("PRIVMSG").await;
+    const TARGETS: &str =
+        "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10";
+    let names = |lines: Vec<Message>| lines.iter().map(|m| m.params[1].clone()).collect::<Vec<_>>();
+    // Spelled as the sender typed it (`bob`) or not: the user's own spelling.
+    assert_eq!(names(batch_of(&mut alice, TARGETS, "draft/chathistory-targets").await), ["Bob"]);
+    assert_eq!(names(batch_of(&mut bob, TARGETS, "draft/chathistory-targets").await), ["Alice"]);
+    // Gone, Alice is shown as her line spelled her; online again under
+    // another spelling, as she spells it now.
+    alice.send("QUIT").await;
+    alice.read_to_close().await;
+    assert_eq!(names(batch_of(&mut bob, TARGETS, "draft/chathistory-targets").await), ["Alice"]);
+    let _alice = server.client("ALICE").await;
+    assert_eq!(names(batch_of(&mut bob, TARGETS, "draft/chathistory-targets").await), ["ALICE"]);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn retention_prunes_old_lines() {
     let mut config = test_config();
     config.history.max_messages = 5;

@@ -230,7 +230,14 @@ fn send_lines(server: &Server, state: &mut State, id: ClientId, asker: &Asker, s
 fn send_targets(server: &Server, state: &mut State, id: ClientId, asker: &Asker, targets: &[(String, u64)]) {
     let batch = open_batch(server, state, id, asker, "draft/chathistory-targets", &[]);
     for (key, time) in targets {
-        let name = state.channels.get(key).map_or_else(|| key.clone(), |c| c.name.clone());
+        // Shown as spelled: a channel's name, a user's current nick when
+        // online, else the nick as the newest line spelled it.
+        let name = if ChannelName::is_channel_like(key) {
+            state.channels.get(key).map(|c| c.name.clone())
+        } else {
+            state.find_nick(key).map(|c| c.nick.clone())
+        };
+        let name = name.unwrap_or_else(|| key.clone());
         let mut msg =
             Message::new("CHATHISTORY", ["TARGETS".to_owned(), name, crate::clock::format_server_time(*time)])
                 .with_source(server.info.name.as_str());

@@ -389,9 +389,10 @@ pub fn query(db: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<HistoryL
     }
 }
 
-/// The conversations with lines strictly between two times: (channel
-/// name or correspondent's folded nick, time of its newest line there),
-/// oldest first, at most `limit`.
+/// The conversations with lines strictly between two times: (channel's
+/// folded name, or the correspondent's nick as spelled in the newest line
+/// with them; time of its newest line there), oldest first, at most
+/// `limit`.
 pub fn targets(db: &Connection, q: &TargetsQuery) -> rusqlite::Result<Vec<(String, u64)>> {
     let (lo, hi) = if q.from <= q.to { (q.from, q.to) } else { (q.to, q.from) };
     let lo = lo.max(q.since.saturating_sub(1)) as i64;
@@ -408,24 +409,33 @@ pub fn targets(db: &Connection, q: &TargetsQuery) -> rusqlite::Result<Vec<(Strin
         }
     }
     // View keys of this owner are `<owner> <nick>`: the range just past
-    // `<owner> ` and before `<owner>!` (`!` follows space).
+    // `<owner> ` and before `<owner>!` (`!` follows space). The key holds
+    // the nick folded; the row spells it as it was: the recipient
+    // (`params`) on the sender's side, the prefix's nick on the
+    // recipient's. SQLite takes bare columns from the row with the max().
     let (start, end) = (format!("{} ", q.owner), format!("{}!", q.owner));
-    for column in ["target", "peer_target"] {
+    let mut private: Vec<(String, String, u64)> = Vec::new();
+    for (column, spelling) in [("target", "params"), ("peer_target", "prefix")] {
         let mut stmt = db.prepare_cached(&format!(
-            "SELECT {column}, max(time) FROM messages WHERE {column} >= ?1 AND {column} < ?2
+            "SELECT {column}, max(time), {spelling} FROM messages WHERE {column} >= ?1 AND {column} < ?2
              AND time > ?3 AND time < ?4 AND command IN ({commands}) GROUP BY {column}"
         ))?;
-        let rows =
-            stmt.query_map(params![start, end, lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map(params![start, end, lo, hi], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        })?;
         for row in rows {
-            let (key, t) = row?;
-            let nick = key[start.len()..].to_owned();
-            match found.iter_mut().find(|(n, _)| *n == nick) {
-                Some(f) => f.1 = f.1.max(t as u64),
-                None => found.push((nick, t as u64)),
+            let (key, t, spelled) = row?;
+            let folded = key[start.len()..].to_owned();
+            let nick = spelled.split('!').next().filter(|n| hichat_proto::casemap::fold(n) == folded);
+            let nick = nick.map_or_else(|| folded.clone(), str::to_owned);
+            match private.iter_mut().find(|(k, _, _)| *k == folded) {
+                Some(f) if t as u64 > f.2 => (f.1, f.2) = (nick, t as u64),
+                Some(_) => {}
+                None => private.push((folded, nick, t as u64)),
             }
         }
     }
+    found.extend(private.into_iter().map(|(_, nick, t)| (nick, t)));
     found.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     found.truncate(q.limit);
     Ok(found)
@@ -536,6 +546,34 @@ mod tests {
             commands: vec!["PRIVMSG"],
         };
         assert_eq!(targets(&db, &t).unwrap(), [("bob".to_owned(), 11), ("ann".to_owned(), 13)]);
+    }
+
+    #[test]
+    fn targets_spell_nicks_as_their_newest_line_does() {
+        let db = db();
+        let (ann_bob, bob_ann) = (private_key(None, "ann", "bob"), private_key(None, "bob", "ann"));
+        let said = |n, time, from: &str, to: &str, key: &str, peer: &str| HistoryLine {
+            prefix: format!("{from}!u@h"),
+            params: to.into(),
+            ..line(n, time, key, Some(peer))
+        };
+        // Bob wrote as `Bob`, then ann to him as `BOB`, then he as `bOb`.
+        insert_line(&db, &said(1, 10, "Bob", "ann", &bob_ann, &ann_bob)).unwrap();
+        insert_line(&db, &said(2, 11, "ann", "BOB", &ann_bob, &bob_ann)).unwrap();
+        let t = TargetsQuery {
+            channels: vec![],
+            owner: "n:ann".into(),
+            since: 0,
+            from: 0,
+            to: 100,
+            limit: 10,
+            commands: vec!["PRIVMSG"],
+        };
+        assert_eq!(targets(&db, &t).unwrap(), [("BOB".to_owned(), 11)]);
+        insert_line(&db, &said(3, 12, "bOb", "ann", &bob_ann, &ann_bob)).unwrap();
+        assert_eq!(targets(&db, &t).unwrap(), [("bOb".to_owned(), 12)]);
+        let t = TargetsQuery { owner: "n:bob".into(), ..t };
+        assert_eq!(targets(&db, &t).unwrap(), [("ann".to_owned(), 12)]);
     }
 
     #[test]

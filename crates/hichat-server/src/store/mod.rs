@@ -342,7 +342,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn prune_history(&self, retention: Retention);
     /// Reads history (blocking: call it off the async threads).
     fn query_history(&self, q: &HistoryQuery) -> Result<Vec<HistoryLine>, StoreError>;
-    /// The conversations with history in a time window (blocking).
+    /// The conversations with history in a time window (blocking): each a
+    /// channel's folded name or a correspondent's nick as last spelled, and
+    /// the time of its newest line.
     fn history_targets(&self, q: &TargetsQuery) -> Result<Vec<(String, u64)>, StoreError>;
     /// Full-text search of history (blocking): the newest matches the
     /// reader may see, oldest first.
