@@ -6,6 +6,7 @@
 mod common;
 use common::{commands, params, TestClient, TestServer};
 use hichat_proto::Message;
+use std::collections::HashSet;
 
 const BASE: &str = "message-tags batch echo-message server-time labeled-response";
 
@@ -437,5 +438,48 @@ async fn search_finds_a_multiline_message_by_its_second_line() {
     bob.send("PRIVMSG HistServ :search walrus").await;
     let (found, _) = bob.expect_with("NOTICE", |m| m.params[1].contains(&msgid)).await;
     assert!(found.params[1].contains("<ann> the first line ↵ a walrus on the second"), "{found:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn history_of_big_multiline_messages_pages_within_the_send_queue() {
+    let mut config = common::test_config();
+    config.limits.sendq_bytes = 64 * 1024;
+    let server = TestServer::with_config(config).await;
+    let mut ann = client_with(&server, "ann", "batch draft/multiline").await;
+    ann.join("#big").await;
+    // Twelve messages of 50 lines: about 6 KB each once played back, more
+    // together than the reader's send queue holds.
+    let text = "z".repeat(60);
+    for i in 0..12 {
+        ann.send(&format!("BATCH +m{i} draft/multiline #big")).await;
+        for _ in 0..50 {
+            ann.send(&format!("@batch=m{i} PRIVMSG #big {text}")).await;
+        }
+        ann.send(&format!("BATCH -m{i}")).await;
+    }
+    ann.sync().await;
+
+    // A reader without draft/multiline pages back to the first message:
+    // each page fits, and every message comes once, in order.
+    let mut pat = client_with(&server, "pat", HISTORY_CAPS).await;
+    pat.join("#big").await;
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut command = "CHATHISTORY LATEST #big * 100".to_owned();
+    loop {
+        let (_, lines) = reply_batch(&mut pat, Some(&command), "chathistory").await;
+        let bytes: usize = lines.iter().map(|m| m.to_string().len() + 2).sum();
+        assert!(bytes <= 16 * 1024, "{bytes} bytes in one page");
+        let page: Vec<(String, String)> =
+            lines.iter().filter_map(|m| Some((m.tag("time")??.to_owned(), m.tag("msgid")??.to_owned()))).collect();
+        let Some((_, oldest)) = page.first().cloned() else { break };
+        assert!(page.len() < 12, "the page was cut");
+        assert_eq!(lines.len(), page.len() * 50, "whole messages only");
+        seen.splice(0..0, page);
+        command = format!("CHATHISTORY BEFORE #big msgid={oldest} 100");
+    }
+    let ids: HashSet<&String> = seen.iter().map(|(_, id)| id).collect();
+    assert_eq!((seen.len(), ids.len()), (12, 12), "each message once");
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "oldest first");
     server.stop().await;
 }

@@ -7,7 +7,7 @@
 //! on a blocking thread; then send the batch under the lock. A label goes
 //! on the batch's start (or on the FAIL).
 
-use super::replay::encode;
+use super::replay::{encode, reply_budget, within_budget};
 use crate::batch::Batch;
 use crate::caps::{Cap, Caps};
 use crate::labeled::label_of;
@@ -30,7 +30,13 @@ struct Fail(&'static str, Vec<String>, &'static str);
 
 /// What to read once the lock is released.
 enum Plan {
-    Lines { query: HistoryQuery, shown: String },
+    /// `keep_newest`: when the reply is cut to its budget, the newest
+    /// lines stay (see [`super::replay::within_budget`]).
+    Lines {
+        query: HistoryQuery,
+        shown: String,
+        keep_newest: bool,
+    },
     Targets(TargetsQuery),
 }
 
@@ -73,11 +79,11 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: Message) {
     let _ = server.store.flush().done().await;
     let store = server.store.clone();
     match plan {
-        Plan::Lines { query, shown } => {
+        Plan::Lines { query, shown, keep_newest } => {
             let read = tokio::task::spawn_blocking(move || store.query_history(&query)).await;
             let mut state = server.state();
             match read {
-                Ok(Ok(lines)) => send_lines(server, &mut state, id, &asker, &shown, &lines),
+                Ok(Ok(lines)) => send_lines(server, &mut state, id, &asker, &shown, &lines, keep_newest),
                 _ => {
                     let context = vec![asker.subcommand.clone(), asker.target.clone()];
                     let fail = Fail("MESSAGE_ERROR", context, "Messages could not be retrieved");
@@ -171,7 +177,14 @@ fn plan(server: &Server, state: &State, id: ClientId, msg: &Message) -> Result<P
         "AROUND" => Selection::Around(anchor_at(2)?),
         _ => Selection::Between(anchor_at(2)?, anchor_at(3)?),
     };
-    Ok(Plan::Lines { query: HistoryQuery { view, selection, limit, since, commands }, shown })
+    // Forwards (AFTER, BETWEEN an earlier and a later point) the oldest
+    // lines are the ones asked for first; otherwise the newest.
+    let keep_newest = match &selection {
+        Selection::After(_) => false,
+        Selection::Between(a, b) => anchor_time(a) > anchor_time(b),
+        _ => true,
+    };
+    Ok(Plan::Lines { query: HistoryQuery { view, selection, limit, since, commands }, shown, keep_newest })
 }
 
 /// `msgid=...` or `timestamp=...` (the server-time format, or any RFC 3339
@@ -182,6 +195,14 @@ fn anchor(s: &str) -> Option<Anchor> {
         "msgid" if !value.is_empty() => Some(Anchor::Msgid(value.to_owned())),
         "timestamp" => crate::clock::parse_utc_millis(value).map(Anchor::Time),
         _ => None,
+    }
+}
+
+/// When an anchor is (a msgid's time is when it was made).
+fn anchor_time(anchor: &Anchor) -> Option<u64> {
+    match anchor {
+        Anchor::Msgid(m) => crate::msgid::time_of(m),
+        Anchor::Time(t) => Some(*t),
     }
 }
 
@@ -217,10 +238,20 @@ fn open_batch(
     Some(batch)
 }
 
-fn send_lines(server: &Server, state: &mut State, id: ClientId, asker: &Asker, shown: &str, lines: &[HistoryLine]) {
+fn send_lines(
+    server: &Server,
+    state: &mut State,
+    id: ClientId,
+    asker: &Asker,
+    shown: &str,
+    lines: &[HistoryLine],
+    keep_newest: bool,
+) {
     let batch = open_batch(server, state, id, asker, "chathistory", &[shown]);
-    for line in lines {
-        state.send_bytes(id, encode(line, asker.caps, batch.as_ref().map(|b| b.reference.as_str())));
+    let reference = batch.as_ref().map(|b| b.reference.as_str());
+    let encoded = lines.iter().map(|line| encode(line, asker.caps, reference)).collect();
+    for bytes in within_budget(encoded, reply_budget(&server.info.config), keep_newest) {
+        state.send_bytes(id, bytes);
     }
     if let Some(b) = batch {
         state.send(id, &b.end());

@@ -51,6 +51,35 @@ pub fn encode(line: &HistoryLine, caps: Caps, batch: Option<&str>) -> Bytes {
     msg.to_bytes()
 }
 
+/// Most bytes of history one reply queues for a client: a quarter of its
+/// send queue, so a reply never fills the queue and drops the client.
+/// Single lines come nowhere near it (100 are some 60 KB), but a
+/// multiline message may be 10 KB once its lines are sourced and tagged.
+pub fn reply_budget(config: &crate::config::Config) -> usize {
+    config.limits.sendq_bytes / 4
+}
+
+/// Messages encoded for one reply, oldest first, cut to `budget` bytes by
+/// leaving out whole messages at the end away from what was asked for:
+/// the oldest when `keep_newest` (the newest lines, or those before an
+/// anchor), else the newest. A client pages on from the last message it
+/// got, so what is left out comes with its next page. One is always kept.
+pub fn within_budget(mut encoded: Vec<Bytes>, budget: usize, keep_newest: bool) -> Vec<Bytes> {
+    let mut total: usize = encoded.iter().map(Bytes::len).sum();
+    let mut kept = encoded.len();
+    while total > budget && kept > 1 {
+        let i = if keep_newest { encoded.len() - kept } else { kept - 1 };
+        total -= encoded[i].len();
+        kept -= 1;
+    }
+    if keep_newest {
+        encoded.drain(..encoded.len() - kept);
+    } else {
+        encoded.truncate(kept);
+    }
+    encoded
+}
+
 /// Sends a channel's last lines to a client that joined it, in a
 /// `chathistory` batch when it has batch. Reads what was stored before the
 /// JOIN, once the writer has committed that far.
@@ -90,11 +119,29 @@ pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
     if let Some(b) = &batch {
         state.send(request.client, &b.start("chathistory", &[&display]));
     }
-    for line in &lines {
-        state.send_bytes(request.client, encode(line, caps, batch.as_ref().map(|b| b.reference.as_str())));
+    let encoded = lines.iter().map(|l| encode(l, caps, batch.as_ref().map(|b| b.reference.as_str()))).collect();
+    for bytes in within_budget(encoded, reply_budget(&server.info.config), true) {
+        state.send_bytes(request.client, bytes);
     }
     if let Some(b) = &batch {
         state.send(request.client, &b.end());
     }
     state.reap(&server.info.name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_messages_left_out_away_from_the_anchor() {
+        let sizes = |v: Vec<Bytes>| v.iter().map(Bytes::len).collect::<Vec<_>>();
+        let encoded = || [3, 5, 4, 2].map(|n| Bytes::from(vec![b'x'; n])).to_vec();
+        assert_eq!(sizes(within_budget(encoded(), 14, true)), [3, 5, 4, 2]);
+        assert_eq!(sizes(within_budget(encoded(), 11, true)), [5, 4, 2]);
+        assert_eq!(sizes(within_budget(encoded(), 11, false)), [3, 5]);
+        assert_eq!(sizes(within_budget(encoded(), 1, true)), [2]);
+        assert_eq!(sizes(within_budget(encoded(), 1, false)), [3]);
+        assert!(within_budget(Vec::new(), 1, true).is_empty());
+    }
 }

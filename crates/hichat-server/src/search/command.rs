@@ -24,6 +24,7 @@ use crate::accounts::{fail, with_ctx};
 use crate::batch::Batch;
 use crate::caps::Cap;
 use crate::handlers::Ctx;
+use crate::history::replay::{reply_budget, within_budget};
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::store::{HistoryLine, StoreError};
@@ -121,18 +122,23 @@ fn send_results(ctx: &mut Ctx<'_>, lines: &[HistoryLine]) {
         let start = b.start(BATCH_TYPE, &[]);
         ctx.send(&start);
     }
-    for line in lines {
-        // A multiline message as it was relayed: a batch in the batch, or lines.
-        let reference = batch.as_ref().map(|b| b.reference.as_str());
-        if let Some(bytes) = crate::history::multiline::encode(line, caps, reference) {
-            ctx.state.send_bytes(ctx.id, bytes);
-            continue;
-        }
-        let mut msg = render::message_for(line, caps);
-        if let Some(b) = &batch {
-            msg = msg.with_tag("batch", Some(b.reference.clone()));
-        }
-        ctx.send(&msg);
+    let reference = batch.as_ref().map(|b| b.reference.as_str());
+    let encoded = lines
+        .iter()
+        .map(|line| {
+            // A multiline message as it was relayed: a batch in the batch, or lines.
+            crate::history::multiline::encode(line, caps, reference).unwrap_or_else(|| {
+                let mut msg = render::message_for(line, caps);
+                if let Some(r) = reference {
+                    msg = msg.with_tag("batch", Some(r.to_owned()));
+                }
+                msg.to_bytes()
+            })
+        })
+        .collect();
+    // The newest matches stay when the reply is too big for the send queue.
+    for bytes in within_budget(encoded, reply_budget(&ctx.info.config), true) {
+        ctx.state.send_bytes(ctx.id, bytes);
     }
     if let Some(b) = &batch {
         let end = b.end();
