@@ -12,9 +12,9 @@ use hichat_proto::{Message, Tag};
 use std::sync::Arc;
 
 /// A stored line as client `caps` would have received it: `batch` (when
-/// given and the client has batch), `time`, `msgid` and client tags for
-/// those with the capabilities, a JOIN in extended-join form for those
-/// with it. A multiline message may be several lines (see
+/// given and the client has batch), `time`, `msgid` and client tags,
+/// `account` for those with account-tag, a JOIN in extended-join form for
+/// those with it. A multiline message may be several lines (see
 /// [`super::multiline::encode`]).
 pub fn encode(line: &HistoryLine, caps: Caps, batch: Option<&str>) -> Bytes {
     if let Some(bytes) = super::multiline::encode(line, caps, batch) {
@@ -39,6 +39,11 @@ pub fn encode(line: &HistoryLine, caps: Caps, batch: Option<&str>) -> Bytes {
     }
     if caps.has(Cap::MessageTags) {
         tags.push(Tag::new("msgid", Some(line.msgid.clone())));
+    }
+    if let Some(account) = line.account.as_ref().filter(|_| caps.has(Cap::AccountTag)) {
+        tags.push(Tag::new("account", Some(account.clone())));
+    }
+    if caps.has(Cap::MessageTags) {
         for raw in line.tags.split(';').filter(|t| !t.is_empty()) {
             let (key, value) = match raw.split_once('=') {
                 Some((k, v)) => (k, Some(hichat_proto::unescape_tag_value(v))),
@@ -132,6 +137,40 @@ pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line() -> HistoryLine {
+        HistoryLine {
+            id: 1,
+            msgid: "M1".into(),
+            time: 1_795_618_253_007,
+            target: "#hello".into(),
+            command: "PRIVMSG".into(),
+            prefix: "ann!a@h".into(),
+            account: Some("Ann".into()),
+            tags: "+draft/reply=X;+a=b\\sc".into(),
+            params: "#Hello".into(),
+            text: Some("hi there".into()),
+            ..HistoryLine::default()
+        }
+    }
+
+    fn caps(list: &[Cap]) -> Caps {
+        let mut c = Caps::default();
+        for cap in list {
+            c.set(*cap, true);
+        }
+        c
+    }
+
+    #[test]
+    fn the_original_message_with_the_tags_asked_for() {
+        assert_eq!(&encode(&line(), Caps::default(), Some("b1"))[..], b":ann!a@h PRIVMSG #Hello :hi there\r\n");
+        assert_eq!(
+            &encode(&line(), caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag]), Some("b1"))[..],
+            &b"@batch=b1;time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \
+              :ann!a@h PRIVMSG #Hello :hi there\r\n"[..]
+        );
+    }
 
     #[test]
     fn whole_messages_left_out_away_from_the_anchor() {

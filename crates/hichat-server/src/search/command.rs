@@ -19,12 +19,11 @@
 
 use super::find::{Reader, SearchRequest};
 use super::query::SearchQuery;
-use super::render;
 use crate::accounts::{fail, with_ctx};
 use crate::batch::Batch;
 use crate::caps::Cap;
 use crate::handlers::Ctx;
-use crate::history::replay::{reply_budget, within_budget};
+use crate::history::replay::{encode, reply_budget, within_budget};
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::store::{HistoryLine, StoreError};
@@ -123,19 +122,8 @@ fn send_results(ctx: &mut Ctx<'_>, lines: &[HistoryLine]) {
         ctx.send(&start);
     }
     let reference = batch.as_ref().map(|b| b.reference.as_str());
-    let encoded = lines
-        .iter()
-        .map(|line| {
-            // A multiline message as it was relayed: a batch in the batch, or lines.
-            crate::history::multiline::encode(line, caps, reference).unwrap_or_else(|| {
-                let mut msg = render::message_for(line, caps);
-                if let Some(r) = reference {
-                    msg = msg.with_tag("batch", Some(r.to_owned()));
-                }
-                msg.to_bytes()
-            })
-        })
-        .collect();
+    // Each as it was relayed (a multiline message as a batch in the batch).
+    let encoded = lines.iter().map(|line| encode(line, caps, reference)).collect();
     // The newest matches stay when the reply is too big for the send queue.
     for bytes in within_budget(encoded, reply_budget(&ctx.info.config), true) {
         ctx.state.send_bytes(ctx.id, bytes);

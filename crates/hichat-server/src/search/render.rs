@@ -1,37 +1,9 @@
-//! Search results as lines: the original message with its tags for
-//! `SEARCH`, and one readable NOTICE line for HistServ.
+//! Search results as one readable NOTICE line each, for HistServ. (`SEARCH`
+//! sends the stored lines as history replies do, with
+//! [`crate::history::replay::encode`].)
 
-use crate::caps::{Cap, Caps};
 use crate::clock;
 use crate::store::HistoryLine;
-use hichat_proto::Message;
-
-/// The stored line as it was relayed: source, command, parameters, and the
-/// tags the client asked for — `time` (server-time), `msgid` and client-only
-/// tags (message-tags), `account` (account-tag).
-pub fn message_for(line: &HistoryLine, caps: Caps) -> Message {
-    let mut params: Vec<String> = line.params.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
-    params.extend(line.text.clone());
-    let mut msg = Message::new(line.command.clone(), params).with_source(line.prefix.clone());
-    if caps.has(Cap::ServerTime) {
-        msg = msg.with_tag("time", Some(clock::format_server_time(line.time)));
-    }
-    if caps.has(Cap::MessageTags) {
-        msg = msg.with_tag("msgid", Some(line.msgid.clone()));
-    }
-    if caps.has(Cap::AccountTag) {
-        if let Some(account) = &line.account {
-            msg = msg.with_tag("account", Some(account.clone()));
-        }
-    }
-    if caps.has(Cap::MessageTags) && !line.tags.is_empty() {
-        // Stored in wire form; parsing a line made of them unescapes them.
-        if let Ok(parsed) = Message::parse(&format!("@{} X", line.tags)) {
-            msg.tags.extend(parsed.tags.into_iter().filter(|t| t.is_client_only()));
-        }
-    }
-    msg
-}
 
 /// Longest message text shown in one HistServ line, in bytes.
 const MAX_SHOWN_TEXT: usize = 300;
@@ -92,24 +64,6 @@ mod tests {
             text: Some("hi there".into()),
             ..HistoryLine::default()
         }
-    }
-
-    fn caps(list: &[Cap]) -> Caps {
-        let mut c = Caps::default();
-        for cap in list {
-            c.set(*cap, true);
-        }
-        c
-    }
-
-    #[test]
-    fn the_original_message_with_the_tags_asked_for() {
-        assert_eq!(message_for(&line(), Caps::default()).to_string(), ":ann!a@h PRIVMSG #Hello :hi there");
-        assert_eq!(
-            message_for(&line(), caps(&[Cap::ServerTime, Cap::MessageTags, Cap::AccountTag])).to_string(),
-            "@time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \
-             :ann!a@h PRIVMSG #Hello :hi there"
-        );
     }
 
     #[test]
