@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -42,6 +42,20 @@ const MAX_QUEUED_LINES: usize = 1_000_000;
 
 /// Read-only connections kept for history reads.
 const READERS: usize = 4;
+
+/// How long closing waits for history reads still running.
+const READS_AT_CLOSE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The history readers' pool.
+#[derive(Debug, Default)]
+struct Readers {
+    /// Idle connections.
+    idle: Vec<Connection>,
+    /// Reads running now.
+    busy: usize,
+    /// Set by close: no new reads.
+    closed: bool,
+}
 
 /// Where the writer sends a change's outcome.
 type Reply = oneshot::Sender<Result<(), StoreError>>;
@@ -68,8 +82,10 @@ pub struct SqliteStore {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// History lines queued and not yet committed.
     queued_lines: Arc<AtomicUsize>,
-    /// Idle read-only connections for history reads.
-    readers: Mutex<Vec<Connection>>,
+    /// Read-only connections for history reads.
+    readers: Mutex<Readers>,
+    /// Signalled when a read ends, for [`Store::close`] to wait on.
+    reader_done: Condvar,
     /// Set by [`SqliteStore::attach_metrics`]; shared with the writer.
     metrics: Arc<OnceLock<StoreMetrics>>,
 }
@@ -117,7 +133,8 @@ impl SqliteStore {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             queued_lines,
-            readers: Mutex::new(Vec::new()),
+            readers: Mutex::new(Readers::default()),
+            reader_done: Condvar::new(),
             metrics,
         }
     }
@@ -153,21 +170,33 @@ impl SqliteStore {
     /// Runs `f` on an idle read-only connection (opening one if none is
     /// idle), then keeps the connection for the next read.
     fn with_reader<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, StoreError> {
-        let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let conn = match idle {
-            Some(c) => c,
-            None => {
-                let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let idle = {
+            let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            if readers.closed {
+                return Err(StoreError::Closed);
+            }
+            readers.busy += 1;
+            readers.idle.pop()
+        };
+        let result = match idle {
+            Some(c) => Ok(c),
+            None => Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| {
                 configure(&c)?;
                 c.set_prepared_statement_cache_capacity(64);
-                c
-            }
-        };
-        let result = f(&conn);
-        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
-        if readers.len() < READERS {
-            readers.push(conn);
+                Ok(c)
+            }),
         }
+        .and_then(|conn| f(&conn).map(|r| (r, conn)));
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        readers.busy -= 1;
+        let result = result.map(|(r, conn)| {
+            if !readers.closed && readers.idle.len() < READERS {
+                readers.idle.push(conn);
+            }
+            r
+        });
+        drop(readers);
+        self.reader_done.notify_all();
         Ok(result?)
     }
 }
@@ -253,12 +282,25 @@ impl Store for SqliteStore {
     }
 
     fn close(&self) {
+        {
+            let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            readers.closed = true;
+            readers.idle.clear();
+        }
         let _ = self.send(Job::Stop);
         self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = writer.join();
+            // Reads still running end before close returns: once it has,
+            // nothing of the store touches its files.
+            let deadline = Instant::now() + READS_AT_CLOSE;
+            let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            while readers.busy > 0 && Instant::now() < deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                readers = self.reader_done.wait_timeout(readers, left).unwrap_or_else(|e| e.into_inner()).0;
+            }
+            drop(readers);
             tracing::info!("store closed");
-            self.readers.lock().unwrap_or_else(|e| e.into_inner()).clear();
             if self.throwaway {
                 remove_files(&self.path);
             }
