@@ -12,6 +12,7 @@
 
 mod changes;
 pub mod history;
+mod indexing;
 mod load;
 mod migrate;
 mod sqlite;
@@ -347,7 +348,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// the time of its newest line.
     fn history_targets(&self, q: &TargetsQuery) -> Result<Vec<(String, u64)>, StoreError>;
     /// Full-text search of history (blocking): the newest matches the
-    /// reader may see, oldest first.
+    /// reader may see, oldest first. Lines queued before it are stored and
+    /// indexed first, so a line relayed before the search is found.
     fn search_history(&self, req: &crate::search::find::SearchRequest) -> Result<Vec<HistoryLine>, StoreError>;
     /// Commits everything queued and stops the writer (blocking).
     fn close(&self);

@@ -8,6 +8,11 @@
 //! History lines ride the same queue without an answer (nobody waits for
 //! them), so a burst of chat costs one transaction per batch.
 //!
+//! Stored lines are indexed for search afterwards, in bulk: whenever the
+//! queue is empty the writer indexes the next rows in a transaction of
+//! their own (see [`super::indexing`]), and a search first has the writer index
+//! everything stored before it (see [`crate::search::index`]).
+//!
 //! Reads happen on read-only connections of their own: [`SqliteStore::load`]
 //! at start-up, and history reads on a small pool reused across queries.
 //! WAL lets them read while the writer writes.
@@ -18,6 +23,7 @@
 
 use super::changes::apply;
 use super::history::{self, HistoryLine, HistoryQuery, Retention, TargetsQuery};
+use super::indexing::Indexer;
 use super::load::read_all;
 use super::migrate;
 use super::*;
@@ -68,6 +74,9 @@ enum Job {
     Flush(Reply),
     /// Applies retention with these defaults.
     Prune(Retention),
+    /// Answered once everything queued before it is committed and indexed
+    /// for search. A std channel: a search waits on a plain thread.
+    Index(mpsc::Sender<Result<(), StoreError>>),
     /// Commit what is queued and stop.
     Stop,
 }
@@ -125,7 +134,7 @@ impl SqliteStore {
         let writer_metrics = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("hichat-store".into())
-            .spawn(move || writer_loop(conn, rx, queued, writer_metrics))
+            .spawn(move || writer_loop(conn, !throwaway, rx, queued, writer_metrics))
             .expect("spawn the store writer thread");
         SqliteStore {
             path,
@@ -278,6 +287,11 @@ impl Store for SqliteStore {
     }
 
     fn search_history(&self, req: &crate::search::find::SearchRequest) -> Result<Vec<HistoryLine>, StoreError> {
+        // Read-your-writes, as CHATHISTORY has it: every line relayed
+        // before the search is stored and indexed before the index is read.
+        let (tx, rx) = mpsc::channel();
+        self.send(Job::Index(tx)).map_err(|_| StoreError::Closed)?;
+        rx.recv().unwrap_or(Err(StoreError::Closed))?;
         self.with_reader(|db| crate::search::find::find(db, req))
     }
 
@@ -323,18 +337,21 @@ struct Writer {
     /// be over the limit); `None` until the first prune, which checks all.
     touched: Option<HashSet<String>>,
     metrics: Arc<OnceLock<StoreMetrics>>,
+    /// Indexes stored lines for search.
+    indexer: Indexer,
 }
 
 fn writer_loop(
     conn: Connection,
+    durable: bool,
     jobs: mpsc::Receiver<Job>,
     queued_lines: Arc<AtomicUsize>,
     metrics: Arc<OnceLock<StoreMetrics>>,
 ) {
-    let mut w = Writer { conn, queued_lines, touched: None, metrics };
+    let mut w = Writer { conn, queued_lines, touched: None, metrics, indexer: Indexer::new(durable) };
     let mut stop = false;
     while !stop {
-        let Ok(first) = jobs.recv() else { break };
+        let Some(first) = next_job(&mut w, &jobs) else { break };
         let mut batch = vec![first];
         while batch.len() < BATCH && !matches!(batch.last(), Some(Job::Stop)) {
             match jobs.try_recv() {
@@ -365,6 +382,7 @@ fn writer_loop(
         match outcome {
             Ok(results) => {
                 let mut results = results.into_iter();
+                let mut searches = Vec::new();
                 for job in batch {
                     match job {
                         Job::Change(_, reply) => {
@@ -373,22 +391,52 @@ fn writer_loop(
                         Job::Flush(reply) => {
                             let _ = reply.send(Ok(()));
                         }
+                        Job::Index(reply) => searches.push(reply),
                         _ => {}
                     }
                 }
                 tracing::trace!(jobs = n, lines, "store batch committed");
+                if !searches.is_empty() {
+                    let indexed = w.indexer.catch_up(&mut w.conn);
+                    for reply in searches {
+                        let _ = reply.send(indexed.clone());
+                    }
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, jobs = n, lines, "store commit failed");
                 for job in batch {
-                    if let Job::Change(_, reply) | Job::Flush(reply) = job {
-                        let _ = reply.send(Err(e.clone()));
+                    match job {
+                        Job::Change(_, reply) | Job::Flush(reply) => {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                        Job::Index(reply) => {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                        _ => {}
                     }
                 }
             }
         }
     }
     // Dropping the connection checkpoints the WAL when it is the last one.
+    // Lines not yet indexed stay after the mark for the next start.
+}
+
+/// The next job. While none is waiting and stored lines wait for the
+/// search index, indexes them a chunk at a time. `None` once every sender
+/// is gone.
+fn next_job(w: &mut Writer, jobs: &mpsc::Receiver<Job>) -> Option<Job> {
+    while w.indexer.behind() {
+        match jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => {
+                let _ = w.indexer.chunk(&mut w.conn);
+            }
+        }
+    }
+    jobs.recv().ok()
 }
 
 /// Applies a batch in one transaction; each change gets its own result
@@ -420,6 +468,7 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
                 }
                 // 0 when the line was already stored (INSERT OR IGNORE).
                 lines_delta += tx.changes() as i64;
+                w.indexer.lines_stored();
                 if let Some(touched) = w.touched.as_mut() {
                     if line.peer_target.is_none() && !touched.contains(&line.target) {
                         touched.insert(line.target.clone());
@@ -435,7 +484,7 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
                     tracing::debug!(removed, took = ?started.elapsed(), "history pruned");
                 }
             }
-            Job::Flush(_) | Job::Stop => {}
+            Job::Flush(_) | Job::Index(_) | Job::Stop => {}
         }
     }
     tx.commit()?;
