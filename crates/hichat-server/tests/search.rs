@@ -181,6 +181,35 @@ async fn chinese_and_english_found_among_100k_lines_with_filters() {
     server.stop().await;
 }
 
+/// A line is found as soon as it is relayed, with no wait for the store:
+/// a search has the store index first whatever was queued before it, here
+/// behind 20,000 lines queued and not yet stored or indexed.
+#[tokio::test]
+async fn a_line_is_found_as_soon_as_it_is_relayed() {
+    let server = TestServer::start().await;
+    let mut ann = server.connect().await;
+    ann.register_with_caps("ann", CAPS).await;
+    let mut bob = server.connect().await;
+    bob.register_with_caps("bob", CAPS).await;
+    ann.join("#big").await;
+    bob.join("#big").await;
+    let s = server.server.clone();
+    tokio::task::spawn_blocking(move || {
+        for n in 0..20_000 {
+            s.store.append_history(channel_line(n, JAN_1 + n * MINUTE, "#big", "dan", filler(n, 3)));
+        }
+    })
+    .await
+    .unwrap();
+    bob.send("PRIVMSG #big :the narwhal has landed").await;
+    ann.expect_with("PRIVMSG", |m| m.params[1].contains("narwhal")).await;
+    assert_eq!(texts(&search(&mut ann, "narwhal").await), ["the narwhal has landed"]);
+    // The sender's own line, searched for right after sending it.
+    bob.send("PRIVMSG #big :a second narwhal").await;
+    assert_eq!(texts(&search(&mut bob, "narwhal").await), ["the narwhal has landed", "a second narwhal"]);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn nobody_sees_channels_they_are_not_in_or_others_private_messages() {
     let server = TestServer::start().await;
