@@ -600,7 +600,8 @@ mod tests {
     }
 
     /// How fast the store persists history: lines queued as fast as the
-    /// caller can, until the last is committed with a full fsync per batch.
+    /// caller can, until the last is committed with a full fsync per batch;
+    /// then until a search has them all indexed.
     /// `cargo test --release -p hichat-server --lib persist_rate -- --ignored --nocapture`
     #[test]
     #[ignore = "a measurement, not a check"]
@@ -624,6 +625,20 @@ mod tests {
         println!(
             "{n} lines queued in {queued:?}, committed in {took:?}: {:.0} lines/s persisted",
             n as f64 / took.as_secs_f64()
+        );
+        // A search first indexes what the writer has not yet indexed.
+        let req = crate::search::find::SearchRequest {
+            query: crate::search::query::SearchQuery::parse("number").unwrap(),
+            reader: crate::search::find::Reader { channels: vec!["#c7".into()], owner: "n:x".into(), private_since: 0 },
+            limit: 10,
+        };
+        let found = store.search_history(&req).unwrap();
+        let indexed = started.elapsed();
+        assert_eq!(found.len(), 10);
+        println!(
+            "indexed for search {:?} later, {indexed:?} in all: {:.0} lines/s stored and indexed",
+            indexed - took,
+            n as f64 / indexed.as_secs_f64()
         );
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
