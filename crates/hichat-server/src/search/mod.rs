@@ -1,6 +1,7 @@
 //! Full-text search over chat history.
 //!
-//! Messages are indexed by SQLite FTS5 ([`index`]) as they are stored, after
+//! Messages are indexed by SQLite FTS5 ([`index`]) soon after they are
+//! stored (in bulk, by the store's writer, and always before a search), after
 //! [`formatting`] codes are removed and the text is [`segment`]ed so that
 //! Chinese, Japanese and Korean are searchable character by character. A
 //! user's query is parsed by [`query`] into words and filters and turned
