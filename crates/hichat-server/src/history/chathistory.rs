@@ -16,6 +16,7 @@ use crate::state::client::ClientId;
 use crate::state::State;
 use crate::store::history::{Anchor, HistoryQuery, Selection, TargetsQuery, View};
 use crate::store::HistoryLine;
+use bytes::{Bytes, BytesMut};
 use hichat_proto::{casemap, ChannelName, Message, Nickname, Numeric};
 use std::sync::Arc;
 
@@ -250,12 +251,16 @@ fn send_lines(
     let batch = open_batch(server, state, id, asker, "chathistory", &[shown]);
     let reference = batch.as_ref().map(|b| b.reference.as_str());
     let encoded = lines.iter().map(|line| encode(line, asker.caps, reference)).collect();
-    for bytes in within_budget(encoded, reply_budget(&server.info.config), keep_newest) {
-        state.send_bytes(id, bytes);
+    let kept = within_budget(encoded, reply_budget(&server.info.config), keep_newest);
+    // Queued in one piece: one lock of the client's queue, not one a line.
+    let mut reply = BytesMut::with_capacity(kept.iter().map(Bytes::len).sum::<usize>() + 64);
+    for bytes in &kept {
+        reply.extend_from_slice(bytes);
     }
     if let Some(b) = batch {
-        state.send(id, &b.end());
+        b.end().write(&mut reply);
     }
+    state.send_bytes(id, reply.freeze());
 }
 
 fn send_targets(server: &Server, state: &mut State, id: ClientId, asker: &Asker, targets: &[(String, u64)]) {
