@@ -46,7 +46,7 @@ const BATCH: usize = 16_384;
 /// history rather than memory.
 const MAX_QUEUED_LINES: usize = 1_000_000;
 
-/// Read-only connections kept for history reads.
+/// Read-only connections for history reads, and the most reads at once.
 const READERS: usize = 4;
 
 /// How long closing waits for history reads still running.
@@ -93,7 +93,8 @@ pub struct SqliteStore {
     queued_lines: Arc<AtomicUsize>,
     /// Read-only connections for history reads.
     readers: Mutex<Readers>,
-    /// Signalled when a read ends, for [`Store::close`] to wait on.
+    /// Signalled when a read ends, for reads waiting for a connection and
+    /// for [`Store::close`].
     reader_done: Condvar,
     /// Set by [`SqliteStore::attach_metrics`]; shared with the writer.
     metrics: Arc<OnceLock<StoreMetrics>>,
@@ -181,6 +182,12 @@ impl SqliteStore {
     fn with_reader<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, StoreError> {
         let idle = {
             let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            // At most READERS reads at once: the rest wait for a connection
+            // rather than open one (a new connection parses the schema and
+            // prepares every statement again, which cost more than the reads).
+            while readers.busy >= READERS && !readers.closed {
+                readers = self.reader_done.wait(readers).unwrap_or_else(|e| e.into_inner());
+            }
             if readers.closed {
                 return Err(StoreError::Closed);
             }
@@ -301,6 +308,7 @@ impl Store for SqliteStore {
             readers.closed = true;
             readers.idle.clear();
         }
+        self.reader_done.notify_all();
         let _ = self.send(Job::Stop);
         self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
