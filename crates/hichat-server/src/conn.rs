@@ -262,9 +262,11 @@ impl Conn {
                         self.close_deadline.get_or_insert(Instant::now() + CLOSE_GRACE);
                     }
                 }
+                // handle_input is boxed (one allocation a read): inline, its
+                // state would be part of every idle connection's task.
                 ready = io.readable(), if can_read => {
                     match ready.and_then(|_| self.read_some(io)) {
-                        Ok(true) => self.handle_input().await,
+                        Ok(true) => Box::pin(self.handle_input()).await,
                         Ok(false) => {}
                         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                             self.end("Connection closed");
@@ -274,7 +276,7 @@ impl Conn {
                 }
                 _ = tokio::time::sleep_until(wake.into()) => {
                     if throttle_at.is_some_and(|t| Instant::now() >= t) {
-                        self.handle_input().await;
+                        Box::pin(self.handle_input()).await;
                     }
                     self.on_timer();
                 }

@@ -145,7 +145,10 @@ impl Server {
             match accepted {
                 Accepted::Tcp(stream, addr) => conn::run(server, stream, Peer::Ip(addr)).await,
                 Accepted::Unix(stream) => conn::run(server, stream, Peer::Local).await,
-                Accepted::Tls(stream, addr, acceptor) => tls::serve(server, stream, addr, acceptor).await,
+                // Boxed: a TLS session's state is several KiB, and unboxed it
+                // would size every connection's task, plain ones included
+                // (11 KiB per idle TCP client, measured with massif).
+                Accepted::Tls(stream, addr, acceptor) => Box::pin(tls::serve(server, stream, addr, acceptor)).await,
             }
         });
     }
@@ -154,6 +157,10 @@ impl Server {
     /// any other): shutdown waits for it, and metrics count it as `kind`.
     pub fn spawn_tracked(&self, kind: Kind, task: impl Future<Output = ()> + Send + 'static) {
         let open = self.metrics.connection_opened(kind);
+        // Boxed: a block that owns a future and awaits it stores it twice
+        // (as the captured value and as the awaited one), which made every
+        // connection's task 4.8 KiB instead of 2.4.
+        let task = Box::pin(task);
         self.tasks.spawn(async move {
             let _open = open;
             task.await
