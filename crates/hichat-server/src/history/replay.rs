@@ -162,22 +162,6 @@ mod tests {
     use super::*;
     use hichat_proto::Message;
 
-    fn line() -> HistoryLine {
-        HistoryLine {
-            id: 1,
-            msgid: "M1".into(),
-            time: 1_795_618_253_007,
-            target: "#hello".into(),
-            command: "PRIVMSG".into(),
-            prefix: "ann!a@h".into(),
-            account: Some("Ann".into()),
-            tags: "+draft/reply=X;+a=b\\sc".into(),
-            params: "#Hello".into(),
-            text: Some("hi there".into()),
-            ..HistoryLine::default()
-        }
-    }
-
     fn caps(list: &[Cap]) -> Caps {
         let mut c = Caps::default();
         for cap in list {
@@ -190,11 +174,22 @@ mod tests {
     fn encodes_as_the_codec_would() {
         let all = caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag, Cap::ExtendedJoin]);
         let cases = [
-            HistoryLine { text: Some(":-) leading colon".into()), ..line() },
-            HistoryLine { text: Some(String::new()), command: "TOPIC".into(), ..line() },
-            HistoryLine { text: Some("real name".into()), command: "JOIN".into(), tags: String::new(), ..line() },
-            HistoryLine { text: None, command: "MODE".into(), params: "#Hello +o bob".into(), account: None, ..line() },
-            HistoryLine { account: Some("a;b c".into()), ..line() },
+            HistoryLine { text: Some(":-) leading colon".into()), ..HistoryLine::sample() },
+            HistoryLine { text: Some(String::new()), command: "TOPIC".into(), ..HistoryLine::sample() },
+            HistoryLine {
+                text: Some("real name".into()),
+                command: "JOIN".into(),
+                tags: String::new(),
+                ..HistoryLine::sample()
+            },
+            HistoryLine {
+                text: None,
+                command: "MODE".into(),
+                params: "#Hello +o bob".into(),
+                account: None,
+                ..HistoryLine::sample()
+            },
+            HistoryLine { account: Some("a;b c".into()), ..HistoryLine::sample() },
         ];
         for case in &cases {
             for caps in [Caps::default(), all] {
@@ -226,9 +221,16 @@ mod tests {
 
     #[test]
     fn the_original_message_with_the_tags_asked_for() {
-        assert_eq!(&encode(&line(), Caps::default(), Some("b1"))[..], b":ann!a@h PRIVMSG #Hello :hi there\r\n");
         assert_eq!(
-            &encode(&line(), caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag]), Some("b1"))[..],
+            &encode(&HistoryLine::sample(), Caps::default(), Some("b1"))[..],
+            b":ann!a@h PRIVMSG #Hello :hi there\r\n"
+        );
+        assert_eq!(
+            &encode(
+                &HistoryLine::sample(),
+                caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag]),
+                Some("b1")
+            )[..],
             &b"@batch=b1;time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \
               :ann!a@h PRIVMSG #Hello :hi there\r\n"[..]
         );

@@ -50,37 +50,21 @@ fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn line() -> HistoryLine {
-        HistoryLine {
-            id: 1,
-            msgid: "M1".into(),
-            time: 1_795_618_253_007,
-            target: "#hello".into(),
-            command: "PRIVMSG".into(),
-            prefix: "ann!a@h".into(),
-            account: Some("Ann".into()),
-            tags: "+draft/reply=X;+a=b\\sc".into(),
-            params: "#Hello".into(),
-            text: Some("hi there".into()),
-            ..HistoryLine::default()
-        }
-    }
-
     #[test]
     fn notice_lines() {
-        assert_eq!(notice_line(&line(), "n:x"), "[2026-11-25 14:50] #Hello <ann> hi there (M1)");
+        assert_eq!(notice_line(&HistoryLine::sample(), "n:x"), "[2026-11-25 14:50] #Hello <ann> hi there (M1)");
         let private = HistoryLine {
             target: "a:ann bob".into(),
             peer_target: Some("n:bob ann".into()),
             params: "bob".into(),
             text: Some("\x01ACTION waves\x01".into()),
-            ..line()
+            ..HistoryLine::sample()
         };
         assert_eq!(notice_line(&private, "n:bob"), "[2026-11-25 14:50] ann (private) * ann waves (M1)");
         assert_eq!(notice_line(&private, "a:ann"), "[2026-11-25 14:50] bob (private) * ann waves (M1)");
-        let multiline = HistoryLine { text: Some("one\ntwo".into()), ..line() };
+        let multiline = HistoryLine { text: Some("one\ntwo".into()), ..HistoryLine::sample() };
         assert_eq!(notice_line(&multiline, "n:x"), "[2026-11-25 14:50] #Hello <ann> one ↵ two (M1)");
-        let long = HistoryLine { text: Some("字".repeat(200)), ..line() };
+        let long = HistoryLine { text: Some("字".repeat(200)), ..HistoryLine::sample() };
         assert!(notice_line(&long, "n:x").len() < 400);
     }
 }

@@ -42,6 +42,27 @@ pub struct HistoryLine {
     pub text: Option<String>,
 }
 
+#[cfg(test)]
+impl HistoryLine {
+    /// A channel PRIVMSG from an account, with client tags: for tests of
+    /// how stored lines are shown.
+    pub fn sample() -> Self {
+        HistoryLine {
+            id: 1,
+            msgid: "M1".into(),
+            time: 1_795_618_253_007,
+            target: "#hello".into(),
+            command: "PRIVMSG".into(),
+            prefix: "ann!a@h".into(),
+            account: Some("Ann".into()),
+            tags: "+draft/reply=X;+a=b\\sc".into(),
+            params: "#Hello".into(),
+            text: Some("hi there".into()),
+            ..HistoryLine::default()
+        }
+    }
+}
+
 /// The view key of one party to a private conversation: whose history it
 /// is (`a:<account>` when logged in, else `n:<nick>`) and the nick of the
 /// other party, all casefolded.
