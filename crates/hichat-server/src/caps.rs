@@ -146,6 +146,16 @@ impl Caps {
     }
 }
 
+impl FromIterator<Cap> for Caps {
+    fn from_iter<I: IntoIterator<Item = Cap>>(caps: I) -> Self {
+        let mut set = Caps::default();
+        for cap in caps {
+            set.set(cap, true);
+        }
+        set
+    }
+}
+
 /// The CAP LS value: every capability, space-separated.
 pub fn ls_line() -> String {
     Cap::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ")

@@ -3,18 +3,9 @@
 
 mod common;
 
-use common::{test_config, TestClient, TestServer};
+use common::{data_dir, TestClient, TestServer};
 use hichat_server::config::Operator;
-use hichat_server::Server;
-use std::path::{Path, PathBuf};
-
-/// A fresh data directory for one test.
-fn data_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hichat-durability-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 /// An argon2id hash with cheap parameters, for the operator block.
 fn hash(password: &str) -> String {
@@ -29,10 +20,10 @@ fn hash(password: &str) -> String {
 }
 
 async fn start(dir: &Path) -> TestServer {
-    let mut config = test_config();
-    config.server.data_dir = dir.to_owned();
-    config.operators = vec![Operator { name: "root".into(), password_hash: hash("operpass"), hosts: Vec::new() }];
-    TestServer::from_server(Server::open(config).expect("open the store")).await
+    TestServer::start_on_with(dir, |config| {
+        config.operators = vec![Operator { name: "root".into(), password_hash: hash("operpass"), hosts: Vec::new() }];
+    })
+    .await
 }
 
 #[tokio::test]

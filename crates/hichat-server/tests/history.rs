@@ -4,29 +4,14 @@
 
 mod common;
 
-use common::{params, test_config, TestClient, TestServer};
+use common::{data_dir, params, test_config, TestClient, TestServer};
 use hichat_proto::Message;
-use hichat_server::Server;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The capabilities a history client asks for.
 const CAPS: &str = "batch server-time message-tags draft/chathistory";
-
-/// A fresh data directory for one test.
-fn data_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hichat-history-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn start_on(dir: &Path) -> TestServer {
-    let mut config = test_config();
-    config.server.data_dir = dir.to_owned();
-    TestServer::from_server(Server::open(config).expect("open the store")).await
-}
 
 async fn history_client(server: &TestServer, nick: &str) -> TestClient {
     let mut c = server.connect().await;
@@ -68,7 +53,7 @@ fn msgid(m: &Message) -> String {
 #[tokio::test]
 async fn a_message_survives_a_restart_with_its_msgid_and_time() {
     let dir = data_dir("restart");
-    let server = start_on(&dir).await;
+    let server = TestServer::start_on(&dir).await;
     let mut ann = history_client(&server, "ann").await;
     ann.join("#keep").await;
     let mut bob = server.client("bob").await;
@@ -78,7 +63,7 @@ async fn a_message_survives_a_restart_with_its_msgid_and_time() {
     let (id, time) = (msgid(&live), live.tag("time").flatten().unwrap().to_owned());
     server.stop().await;
 
-    let server = start_on(&dir).await;
+    let server = TestServer::start_on(&dir).await;
     let mut ann = history_client(&server, "ann").await;
     ann.join("#keep").await;
     let lines = history(&mut ann, "CHATHISTORY LATEST #keep * 10").await;
@@ -529,10 +514,7 @@ async fn retention_prunes_old_lines() {
 async fn a_registered_channel_keeps_its_own_retention() {
     let dir = data_dir("channel-retention");
     let start = |dir: PathBuf| async move {
-        let mut config = test_config();
-        config.server.data_dir = dir;
-        config.history.prune_interval_secs = 1;
-        TestServer::from_server(Server::open(config).expect("open the store")).await
+        TestServer::start_on_with(&dir, |config| config.history.prune_interval_secs = 1).await
     };
     let server = start(dir.clone()).await;
     let mut ann = history_client(&server, "ann").await;

@@ -38,17 +38,8 @@ async fn read_batch(c: &mut TestClient) -> (Message, Vec<Message>, Message) {
 async fn cap_value_advertises_limits() {
     let server = TestServer::start().await;
     let mut c = server.connect().await;
-    c.send("CAP LS 302").await;
-    let mut caps = String::new();
-    loop {
-        let m = c.expect("CAP").await;
-        caps.push_str(m.params.last().unwrap());
-        caps.push(' ');
-        if m.params[2] != "*" {
-            break;
-        }
-    }
-    assert!(caps.split(' ').any(|c| c == "draft/multiline=max-bytes=4096,max-lines=100"), "{caps}");
+    let caps = c.cap_ls(Some("302")).await;
+    assert!(caps.iter().any(|c| c == "draft/multiline=max-bytes=4096,max-lines=100"), "{caps:?}");
     server.stop().await;
 }
 
@@ -238,20 +229,6 @@ async fn bad_batches_fail() {
 
 const HISTORY_CAPS: &str = "message-tags batch echo-message server-time draft/chathistory";
 
-/// A fresh data directory for one test.
-fn data_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("hichat-multiline-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn start_on(dir: &std::path::Path) -> TestServer {
-    let mut config = common::test_config();
-    config.server.data_dir = dir.to_owned();
-    TestServer::from_server(hichat_server::Server::open(config).expect("open the store")).await
-}
-
 async fn client_with(server: &TestServer, nick: &str, caps: &str) -> TestClient {
     let mut c = server.connect().await;
     c.register_with_caps(nick, caps).await;
@@ -320,8 +297,8 @@ fn check_fallback(lines: &[Message], outer: &str, shown: &[(String, bool)], msgi
 
 #[tokio::test]
 async fn a_channel_multiline_message_is_played_back_after_a_restart() {
-    let dir = data_dir("restart");
-    let server = start_on(&dir).await;
+    let dir = common::data_dir("restart");
+    let server = TestServer::start_on(&dir).await;
     let mut ann = client(&server, "ann", true).await;
     ann.join("#hist").await;
     // Its last line is as long as ann may send, too long to relay in one.
@@ -343,7 +320,7 @@ async fn a_channel_multiline_message_is_played_back_after_a_restart() {
     assert_eq!(shown.len(), 6, "the long line is cut in two: {shown:?}");
     server.stop().await;
 
-    let server = start_on(&dir).await;
+    let server = TestServer::start_on(&dir).await;
     // With draft/multiline: the batch, nested in the chathistory batch.
     let mut mia = client_with(&server, "mia", &format!("{HISTORY_CAPS} draft/multiline")).await;
     mia.join("#hist").await;

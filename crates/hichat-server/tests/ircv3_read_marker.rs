@@ -4,8 +4,7 @@
 //! memory per nick for everyone else.
 
 mod common;
-use common::{params, test_config, TestClient, TestServer};
-use hichat_server::Server;
+use common::{data_dir, params, TestClient, TestServer};
 
 const T1: &str = "timestamp=2024-01-04T14:33:26.123Z";
 const T2: &str = "timestamp=2024-01-05T08:00:00.000Z";
@@ -83,14 +82,8 @@ async fn sent_on_join_before_end_of_names() {
 
 #[tokio::test]
 async fn synced_across_an_accounts_connections_and_kept_across_restarts() {
-    let dir = std::env::temp_dir().join(format!("hichat-read-marker-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let start = || async {
-        let mut config = test_config();
-        config.server.data_dir = dir.clone();
-        TestServer::from_server(Server::open(config).expect("open the store")).await
-    };
+    let dir = data_dir("read-marker");
+    let start = || TestServer::start_on(&dir);
     let server = start().await;
     let mut phone = client(&server, "ann").await;
     log_in(&mut phone, "ann", true).await;

@@ -3,8 +3,7 @@
 //! a registered channel's record renamed in the store.
 
 mod common;
-use common::{params, test_config, TestClient, TestServer};
-use hichat_server::Server;
+use common::{data_dir, params, TestClient, TestServer};
 
 async fn client(server: &TestServer, nick: &str, cap: bool) -> TestClient {
     let mut c = server.connect().await;
@@ -102,14 +101,8 @@ async fn errors() {
 
 #[tokio::test]
 async fn registered_channel_renamed_in_the_store() {
-    let dir = std::env::temp_dir().join(format!("hichat-rename-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let start = || async {
-        let mut config = test_config();
-        config.server.data_dir = dir.clone();
-        TestServer::from_server(Server::open(config).expect("open the store")).await
-    };
+    let dir = data_dir("rename");
+    let start = || TestServer::start_on(&dir);
     let server = start().await;
     let mut ann = client(&server, "ann", true).await;
     ann.send("PRIVMSG NickServ :REGISTER long-enough-pass").await;

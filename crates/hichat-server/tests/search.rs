@@ -347,17 +347,8 @@ async fn histserv_for_any_client() {
 async fn search_capability_is_advertised() {
     let server = TestServer::start().await;
     let mut c = server.connect().await;
-    c.send("CAP LS 302").await;
-    let mut caps = String::new();
-    loop {
-        let m = c.expect("CAP").await;
-        caps.push_str(m.params.last().unwrap());
-        caps.push(' ');
-        if m.params[2] != "*" {
-            break;
-        }
-    }
-    assert!(caps.split(' ').any(|c| c == "draft/search"), "{caps}");
+    let caps = c.cap_ls(Some("302")).await;
+    assert!(caps.iter().any(|c| c == "draft/search"), "{caps:?}");
     server.stop().await;
 }
 

@@ -162,17 +162,9 @@ mod tests {
     use super::*;
     use hichat_proto::Message;
 
-    fn caps(list: &[Cap]) -> Caps {
-        let mut c = Caps::default();
-        for cap in list {
-            c.set(*cap, true);
-        }
-        c
-    }
-
     #[test]
     fn encodes_as_the_codec_would() {
-        let all = caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag, Cap::ExtendedJoin]);
+        let all = Caps::from_iter([Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag, Cap::ExtendedJoin]);
         let cases = [
             HistoryLine { text: Some(":-) leading colon".into()), ..HistoryLine::sample() },
             HistoryLine { text: Some(String::new()), command: "TOPIC".into(), ..HistoryLine::sample() },
@@ -228,7 +220,7 @@ mod tests {
         assert_eq!(
             &encode(
                 &HistoryLine::sample(),
-                caps(&[Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag]),
+                Caps::from_iter([Cap::Batch, Cap::ServerTime, Cap::MessageTags, Cap::AccountTag]),
                 Some("b1")
             )[..],
             &b"@batch=b1;time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \

@@ -240,14 +240,6 @@ impl State {
 mod tests {
     use super::*;
 
-    fn caps(list: &[Cap]) -> Caps {
-        let mut c = Caps::default();
-        for cap in list {
-            c.set(*cap, true);
-        }
-        c
-    }
-
     #[test]
     fn one_encoding_per_variant() {
         let msg = Message::new("PRIVMSG", ["#c", "hi there"]).with_source("ann!a@h");
@@ -259,10 +251,10 @@ mod tests {
         let plain = r.bytes_for(Caps::default());
         assert_eq!(&plain[..], b":ann!a@h PRIVMSG #c :hi there\r\n");
         // Capabilities that add no tag share the plain encoding.
-        assert_eq!(r.bytes_for(caps(&[Cap::EchoMessage, Cap::MultiPrefix])).as_ptr(), plain.as_ptr());
-        let time = r.bytes_for(caps(&[Cap::ServerTime]));
+        assert_eq!(r.bytes_for(Caps::from_iter([Cap::EchoMessage, Cap::MultiPrefix])).as_ptr(), plain.as_ptr());
+        let time = r.bytes_for(Caps::from_iter([Cap::ServerTime]));
         assert_eq!(&time[..], b"@time=2026-11-25T14:50:53.007Z :ann!a@h PRIVMSG #c :hi there\r\n");
-        let all = r.bytes_for(caps(&[Cap::ServerTime, Cap::MessageTags]));
+        let all = r.bytes_for(Caps::from_iter([Cap::ServerTime, Cap::MessageTags]));
         assert_eq!(
             &all[..],
             b"@time=2026-11-25T14:50:53.007Z;msgid=X1;+draft/reply=a\\:b\\sc :ann!a@h PRIVMSG #c :hi there\r\n"
@@ -276,11 +268,11 @@ mod tests {
         let id = join.msgid().expect("a msgid").to_owned();
         let millis = crate::msgid::time_of(&id).expect("a msgid made here");
         let time = clock::format_server_time(millis);
-        let tagged = caps(&[Cap::ServerTime, Cap::MessageTags]);
+        let tagged = Caps::from_iter([Cap::ServerTime, Cap::MessageTags]);
         let line = format!("@time={time};msgid={id} :ann!a@h JOIN #c\r\n");
         assert_eq!(join.bytes_for(tagged), line.as_bytes());
         assert_eq!(
-            &join.bytes_for(caps(&[Cap::ServerTime]))[..],
+            &join.bytes_for(Caps::from_iter([Cap::ServerTime]))[..],
             format!("@time={time} :ann!a@h JOIN #c\r\n").as_bytes()
         );
         // The extended-join form is the same event: same msgid and time.

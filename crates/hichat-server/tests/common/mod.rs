@@ -4,6 +4,7 @@
 
 use hichat_proto::Message;
 use hichat_server::{Config, Listener, Server};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -31,6 +32,15 @@ pub fn test_config() -> Config {
     c
 }
 
+/// A fresh, empty data directory for one test, named by `tag` (unique
+/// within a test file; each file runs in a process of its own).
+pub fn data_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hichat-test-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 impl TestServer {
     pub async fn start() -> TestServer {
         Self::with_config(test_config()).await
@@ -38,6 +48,20 @@ impl TestServer {
 
     pub async fn with_config(config: Config) -> TestServer {
         Self::from_server(Server::new(config)).await
+    }
+
+    /// A server storing in `dir`: started again on the same directory, it
+    /// finds what the last one stored.
+    pub async fn start_on(dir: &Path) -> TestServer {
+        Self::start_on_with(dir, |_| {}).await
+    }
+
+    /// [`TestServer::start_on`] with the test config changed by `adjust`.
+    pub async fn start_on_with(dir: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = test_config();
+        config.server.data_dir = dir.to_owned();
+        adjust(&mut config);
+        Self::from_server(Server::open(config).expect("open the store")).await
     }
 
     /// Serves an already built server (e.g. one from `Server::open` on a
