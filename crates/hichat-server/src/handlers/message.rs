@@ -12,7 +12,7 @@ use crate::state::client::{Client, ClientId};
 use crate::state::recent::{Recent, Sent};
 use crate::state::sender::with_account;
 use crate::state::Relay;
-use crate::{client_tags, clock, history, msgid};
+use crate::{client_tags, history};
 use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
 use std::time::Instant;
 
@@ -63,13 +63,13 @@ fn relay(verb: &str, me: &Client, target: &str, text: Option<&str>, tags: &[Tag]
     (relay, id)
 }
 
-/// A relay of a message from `me` stamped with `time`, a new `msgid`, its
-/// account (account-tag) and `bot` when the sender is a bot. Returns the
-/// msgid too.
+/// A relay of a message from `me` stamped with `time` and a new `msgid`
+/// ([`Relay::stamped`]), its account (account-tag) and `bot` when the
+/// sender is a bot. Returns the msgid too.
 pub(super) fn relay_message(msg: Message, me: &Client) -> (Relay, String) {
-    let now = clock::unix_millis();
-    let id = msgid::new_msgid(now);
-    (user_tags(Relay::new(msg), me, now, Some(&id)), id)
+    let relay = sender_tags(Relay::stamped(msg), me);
+    let id = relay.msgid().expect("a stamped relay has a msgid").to_owned();
+    (relay, id)
 }
 
 /// Tags `relay` as a message from `me` sent at `now` (unix milliseconds):
@@ -79,9 +79,14 @@ pub(super) fn user_tags(relay: Relay, me: &Client, now: u64, msgid: Option<&str>
     if let Some(id) = msgid {
         relay = relay.tag(Cap::MessageTags, "msgid", Some(id.to_owned()));
     }
-    let mut relay = with_account(relay, me.account.as_deref());
+    sender_tags(relay, me)
+}
+
+/// `account` (account-tag) and `bot` for a message from `me`.
+fn sender_tags(relay: Relay, me: &Client) -> Relay {
+    let relay = with_account(relay, me.account.as_deref());
     if me.modes.bot {
-        relay = relay.tag(Cap::MessageTags, "bot", None);
+        return relay.tag(Cap::MessageTags, "bot", None);
     }
     relay
 }
