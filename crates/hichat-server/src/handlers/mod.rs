@@ -8,7 +8,7 @@
 mod channel;
 mod info;
 mod invite_notify;
-mod lookalike;
+pub(crate) mod lookalike;
 mod message;
 mod mode;
 mod monitor;
