@@ -187,7 +187,8 @@ impl Command {
                 None => return Err(CommandError::NoNicknameGiven),
             },
             "USER" => {
-                if p.len() < 4 || p[0].is_empty() {
+                // An empty real name is refused too, as most servers do.
+                if p.len() < 4 || p[0].is_empty() || p[3].is_empty() {
                     return Err(CommandError::NeedMoreParams(verb));
                 }
                 Command::User { user: p[0].clone(), realname: p[3].clone() }
@@ -424,6 +425,7 @@ mod tests {
             Command::User { user: "u".into(), realname: "Real Name".into() }
         );
         assert_eq!(cmd("USER u 0 *"), Err(CommandError::NeedMoreParams("USER".into())));
+        assert_eq!(cmd("USER u 0 * :"), Err(CommandError::NeedMoreParams("USER".into())));
         assert_eq!(cmd("NICK"), Err(CommandError::NoNicknameGiven));
         assert_eq!(cmd("FOO x"), Err(CommandError::Unknown("FOO".into())));
         assert_eq!(cmd("WHOIS srv nick").unwrap(), Command::Whois { nick: "nick".into() });

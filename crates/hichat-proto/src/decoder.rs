@@ -22,6 +22,10 @@ pub const MAX_LINE_LEN: usize = 512;
 /// Longest tag section in bytes, including the leading `@` and the space
 /// after it (IRCv3 message-tags).
 pub const MAX_TAGS_LEN: usize = 8191;
+/// Longest tag section a client may send, with its `@` and space: 4094
+/// bytes of tag data (IRCv3 message-tags, "Size limit"). The rest of
+/// [`MAX_TAGS_LEN`] is for the tags a server adds when it relays the line.
+pub const MAX_CLIENT_TAGS_LEN: usize = 4096;
 
 /// Why a line was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +65,12 @@ impl LineDecoder {
     /// A decoder with the standard limits ([`MAX_LINE_LEN`], [`MAX_TAGS_LEN`]).
     pub fn new() -> Self {
         Self::with_limits(MAX_LINE_LEN, MAX_TAGS_LEN)
+    }
+
+    /// A decoder for lines from a client: tags bounded by
+    /// [`MAX_CLIENT_TAGS_LEN`], as a server reads them.
+    pub fn for_client_input() -> Self {
+        Self::with_limits(MAX_LINE_LEN, MAX_CLIENT_TAGS_LEN)
     }
 
     /// A decoder allowing `max_message` bytes for the message part (with its
@@ -274,6 +284,22 @@ mod tests {
         let (head, tail) = line.split_at(line.len() - 1);
         assert_eq!(lens(lines(&[&line])), vec![Ok(MAX_TAGS_LEN)]);
         assert_eq!(lens(lines(&[head, tail])), vec![Ok(MAX_TAGS_LEN)]);
+    }
+
+    #[test]
+    fn client_input_tags_limited_to_4096() {
+        let decode = |tags_len: usize| {
+            let mut line = vec![b'@'];
+            line.resize(tags_len - 1, b'k');
+            line.extend_from_slice(b" TAGMSG #c\r\nPING 2\r\n");
+            let mut d = LineDecoder::for_client_input();
+            let mut buf = BytesMut::from(&line[..]);
+            (d.decode(&mut buf).map(|l| l.map(|l| l.len())), d.decode(&mut buf))
+        };
+        let ok = decode(MAX_CLIENT_TAGS_LEN);
+        assert_eq!(ok.0, Ok(Some(MAX_CLIENT_TAGS_LEN + "TAGMSG #c".len())));
+        let long = decode(MAX_CLIENT_TAGS_LEN + 1);
+        assert_eq!(long, (Err(DecodeError::TooLong), Ok(Some(Bytes::from_static(b"PING 2")))));
     }
 
     #[test]

@@ -10,10 +10,12 @@
 //! - [`Command`] is the typed form of the commands hichat understands.
 //! - [`Numeric`] names every numeric reply hichat sends.
 //! - [`casemap`] folds nicknames and channel names for comparison, and
-//!   [`Nickname`] / [`ChannelName`] are their validated forms.
+//!   [`Nickname`] / [`ChannelName`] are their validated forms;
+//!   [`confusables`] tells names that look alike.
 
 pub mod casemap;
 mod command;
+pub mod confusables;
 mod decoder;
 mod message;
 mod names;
@@ -21,7 +23,7 @@ mod numeric;
 mod tags;
 
 pub use command::{Command, CommandError, JoinTarget, ModeChange};
-pub use decoder::{DecodeError, LineDecoder, MAX_LINE_LEN, MAX_TAGS_LEN};
+pub use decoder::{DecodeError, LineDecoder, MAX_CLIENT_TAGS_LEN, MAX_LINE_LEN, MAX_TAGS_LEN};
 pub use message::{Message, ParseError};
 pub use names::{ChannelName, NameError, Nickname, CHANNELLEN, NICKLEN};
 pub use numeric::Numeric;

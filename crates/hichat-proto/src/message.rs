@@ -109,7 +109,11 @@ impl Message {
         if command.is_empty() {
             return Err(ParseError::NoCommand);
         }
-        if !command.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // Any printable ASCII word starting with a letter or digit is a
+        // command to look up: one hichat does not know
+        // (`NONEXISTENT_COMMAND`) is answered 421, not refused here. (A
+        // leading `@` or `:` would read back as tags or a source.)
+        if !command.starts_with(|c: char| c.is_ascii_alphanumeric()) || !command.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ParseError::BadCommand);
         }
         msg.command = command.to_owned();
@@ -244,6 +248,8 @@ mod tests {
         assert_eq!(Message::parse("   "), Err(ParseError::Empty));
         assert_eq!(Message::parse(":src"), Err(ParseError::NoCommand));
         assert_eq!(Message::parse("PRIV\u{7}MSG x"), Err(ParseError::BadCommand));
+        assert_eq!(Message::parse("PRIVMSGé x"), Err(ParseError::BadCommand));
+        assert_eq!(Message::parse("NONEXISTENT_COMMAND").map(|m| m.command), Ok("NONEXISTENT_COMMAND".into()));
         assert_eq!(Message::parse("PRIVMSG #c :a\0b"), Err(ParseError::ForbiddenChar));
     }
 

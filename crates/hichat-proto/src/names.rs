@@ -16,12 +16,18 @@ pub enum NameError {
     TooLong,
     #[error("name contains a character that is not allowed")]
     BadChar,
+    /// An invisible character, or scripts mixed as look-alikes are
+    /// (see [`crate::confusables`]).
+    #[error("name could be mistaken for another")]
+    LookAlike,
 }
 
 /// A nickname that is safe to use on the wire: no spaces, no characters with
 /// protocol meaning (`,*?!@.:#&` and control characters), not starting with a
 /// digit or `-`, at most `max_len` bytes. Non-ASCII letters are allowed
-/// (hichat is UTF-8 only), so `小明` is a valid nickname.
+/// (hichat is UTF-8 only), so `小明` is a valid nickname, but invisible
+/// characters and look-alike mixes of scripts (`NickSеrv` with a Cyrillic
+/// `е`) are not.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Nickname(String);
 
@@ -40,6 +46,9 @@ impl Nickname {
         let bad = |c: char| c.is_control() || c.is_whitespace() || ",*?!@.:#&%+~\"'".contains(c);
         if s.chars().any(bad) {
             return Err(NameError::BadChar);
+        }
+        if !s.is_ascii() && (crate::confusables::has_invisible(s) || crate::confusables::is_mixed_script(s)) {
+            return Err(NameError::LookAlike);
         }
         Ok(Self(s.to_owned()))
     }
@@ -104,6 +113,9 @@ mod tests {
             assert!(Nickname::parse(bad, NICKLEN).is_err(), "{bad:?}");
         }
         assert_eq!(Nickname::parse(&"a".repeat(31), NICKLEN), Err(NameError::TooLong));
+        for look_alike in ["NickServ\u{200b}", "Nick\u{200d}Serv", "NickSеrv"] {
+            assert_eq!(Nickname::parse(look_alike, NICKLEN), Err(NameError::LookAlike), "{look_alike:?}");
+        }
     }
 
     #[test]

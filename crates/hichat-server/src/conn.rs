@@ -94,7 +94,7 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         server: server.clone(),
         id,
         outbox,
-        decoder: LineDecoder::new(),
+        decoder: LineDecoder::for_client_input(),
         rbuf: BytesMut::new(),
         wbuf: BytesMut::new(),
         pending: VecDeque::new(),

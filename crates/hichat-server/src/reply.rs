@@ -62,10 +62,35 @@ impl HandlerError {
 }
 
 /// Builds `:server NNN target args... :text` (no text parameter when `None`).
+/// The text is cut short (at a character boundary) when the line would
+/// pass 512 bytes: a long real name in 311 or 352 must not make an
+/// over-long line.
 pub fn numeric(server: &str, target: &str, n: Numeric, args: &[&str], text: Option<&str>) -> Message {
     let mut params = Vec::with_capacity(args.len() + 2);
     params.push(target.to_owned());
     params.extend(args.iter().map(|a| (*a).to_owned()));
-    params.extend(text.map(str::to_owned));
+    if let Some(text) = text {
+        // `:server NNN` plus ` arg` each, ` :text` and CR LF.
+        let fixed = 1 + server.len() + 4 + params.iter().map(|p| 1 + p.len()).sum::<usize>() + 2 + 2;
+        let room = hichat_proto::MAX_LINE_LEN.saturating_sub(fixed);
+        params.push(crate::handlers::truncate(text, room).to_owned());
+    }
     Message { tags: Vec::new(), source: Some(server.to_owned()), command: n.as_command(), params }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_lines_fit_in_512_bytes() {
+        let long = "é".repeat(400);
+        let msg = numeric("irc.example", "ann", Numeric::RplWhoisUser, &["bob", "bob", "127.0.0.1", "*"], Some(&long));
+        let line = msg.to_bytes();
+        assert!(line.len() <= hichat_proto::MAX_LINE_LEN, "{} bytes", line.len());
+        assert!(line.len() >= hichat_proto::MAX_LINE_LEN - 1, "cut no more than needed: {}", line.len());
+        assert!(std::str::from_utf8(&line).is_ok());
+        let short = numeric("irc.example", "ann", Numeric::RplWhoisUser, &["bob"], Some("Bob"));
+        assert_eq!(short.params.last().map(String::as_str), Some("Bob"));
+    }
 }

@@ -42,6 +42,10 @@ async fn commands_from_logged_in_users_carry_their_account() {
         bob.send(sent).await;
         let line = ann.line().await.unwrap();
         assert_eq!(line, format!("@account=bob :{prefix} {seen}"));
+        if seen.starts_with("JOIN") {
+            // bob is still away: ann (away-notify) is told so after the JOIN.
+            assert_eq!(ann.line().await.unwrap(), format!("@account=bob :{prefix} AWAY gone"));
+        }
         if seen.starts_with("NICK") {
             prefix = "bobby!bob@127.0.0.1".into();
         }

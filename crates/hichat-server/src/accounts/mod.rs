@@ -253,6 +253,8 @@ fn notify_account(ctx: &mut Ctx<'_>, account: &str, before: Option<&str>) {
     let mut relay = with_account(Relay::stamped(msg), before);
     let mut targets = ctx.state.peers(ctx.id);
     targets.insert(ctx.id);
+    // extended-monitor: watchers hear it as if they shared a channel.
+    targets.extend(ctx.state.monitor_extended(ctx.id, Cap::AccountNotify));
     for t in targets {
         if ctx.state.client(t).is_some_and(|c| c.caps.has(Cap::AccountNotify)) {
             ctx.state.relay_to(t, &mut relay);

@@ -54,6 +54,7 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     let display = ctx.state.channels[&key].name.clone();
     let join = crate::accounts::send_join(ctx, &key, &display);
     crate::history::record_relayed(ctx.state, &key, &join);
+    super::message::away_on_join(ctx, &key);
     crate::services::chanserv::announce_join_status(ctx, &key);
     if let Some(topic) = ctx.state.channels[&key].topic.clone() {
         send_topic(ctx, &display, &topic);

@@ -219,3 +219,14 @@ pub fn away(ctx: &mut Ctx<'_>, text: Option<String>) -> HandlerResult {
     }
     Ok(())
 }
+
+/// away-notify: when an away user joins, the channel's members with
+/// away-notify are told it is away, as they would be had it been there
+/// already; the joiner itself is not.
+pub fn away_on_join(ctx: &mut Ctx<'_>, chan_key: &str) {
+    let Some(text) = ctx.me().away.clone() else { return };
+    let id = ctx.id;
+    let msg = Message::new("AWAY", [text]).with_source(ctx.me().prefix.clone());
+    let mut relay = ctx.state.relay_from(id, msg);
+    ctx.state.relay_to_channel(chan_key, &mut relay, |member, m| member != id && m.caps.has(Cap::AwayNotify));
+}

@@ -8,6 +8,7 @@
 mod channel;
 mod info;
 mod invite_notify;
+pub(crate) mod lookalike;
 mod message;
 mod mode;
 mod monitor;
@@ -27,6 +28,7 @@ use crate::state::client::{Client, ClientId};
 use crate::state::State;
 use hichat_proto::{Command, Message, Numeric};
 
+pub use channel::truncate;
 pub use monitor::MONITOR_LIMIT;
 pub use oper::verify_password as verify_oper_password;
 pub use setname::NAMELEN;

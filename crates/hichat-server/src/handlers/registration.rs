@@ -108,6 +108,7 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
     if crate::services::is_service_name(&wanted) {
         return Err(HandlerError::numeric(Numeric::ErrErroneusNickname, [wanted]));
     }
+    super::lookalike::check(ctx, &wanted)?;
     let id = ctx.id;
     if ctx.state.nicks.get(&folded).is_some_and(|&owner| owner != id) {
         return Err(HandlerError::numeric(Numeric::ErrNicknameInUse, [wanted]));
@@ -133,8 +134,12 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
         me.nick_since = crate::clock::unix_millis();
         me.update_prefix();
         let (nick, prefix) = (me.nick.clone(), me.prefix.clone());
-        ctx.state.monitor_signal(&old_nick, None, &server);
-        ctx.state.monitor_signal(&nick, Some(&prefix), &server);
+        // A change of case only (`qux` to `QUX`) is the same nick to
+        // MONITOR: the user never went offline, so watchers hear nothing.
+        if !casemap::eq(&old_nick, &nick) {
+            ctx.state.monitor_signal(&old_nick, None, &server);
+            ctx.state.monitor_signal(&nick, Some(&prefix), &server);
+        }
     } else {
         let me = ctx.me_mut();
         me.nick = wanted;
@@ -153,9 +158,17 @@ pub fn user(ctx: &mut Ctx<'_>, user: &str, realname: &str) -> HandlerResult {
     // and free of characters that would break `nick!user@host`.
     let clean: String =
         user.chars().filter(|c| !c.is_whitespace() && !c.is_control() && *c != '@' && *c != '!').take(18).collect();
+    // The real name gets SETNAME's limits, but is cleaned rather than
+    // refused, so a client with a long or coloured one still connects.
+    let realname: String = realname.chars().filter(|c| !c.is_control()).collect();
+    let realname = super::truncate(&realname, super::setname::NAMELEN);
+    if realname.is_empty() {
+        return Err(HandlerError::numeric(Numeric::ErrNeedMoreParams, ["USER"]));
+    }
+    let realname = realname.to_owned();
     let me = ctx.me_mut();
     me.user = if clean.is_empty() { "user".into() } else { clean };
-    me.realname = realname.to_owned();
+    me.realname = realname;
     welcome_if_ready(ctx);
     Ok(())
 }
