@@ -19,6 +19,7 @@ mod message;
 mod names;
 mod numeric;
 mod tags;
+mod wildcard;
 
 pub use command::{Command, CommandError, JoinTarget, ModeChange};
 pub use decoder::{DecodeError, LineDecoder, MAX_LINE_LEN, MAX_TAGS_LEN};
