@@ -51,3 +51,30 @@ impl Capture {
         (!self.overflowed).then_some(self.lines)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::outbox::Outbox;
+    use crate::state::client::Client;
+    use crate::state::State;
+    use bytes::Bytes;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_capture_holds_no_more_than_the_send_queue() {
+        let mut state = State::new(0);
+        state.clients.insert(1, Client::new(1, "h".into(), None, Arc::new(Outbox::new(1000)), 0));
+        state.begin_capture(1);
+        let line = Bytes::from(vec![b'x'; 100]);
+        for _ in 0..9 {
+            state.send_bytes(1, line.clone());
+        }
+        assert!(!state.overflowed(1));
+        state.send_bytes(1, line.clone());
+        state.send_bytes(1, line.clone());
+        assert!(state.overflowed(1), "the 11th line passes 1000 bytes");
+        let held = state.capture.as_ref().map(|c| c.lines.len());
+        assert_eq!(held, Some(0), "what was gathered is let go at once");
+        assert!(state.end_capture().is_empty());
+    }
+}
