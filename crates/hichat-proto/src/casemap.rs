@@ -17,32 +17,7 @@ pub fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// Matches `text` against an IRC wildcard `mask` (`*` any run, `?` one
-/// character), case-insensitively under the casemapping.
-pub fn wildcard_match(mask: &str, text: &str) -> bool {
-    let m: Vec<char> = mask.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let t: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
-    // Iterative matcher with backtracking to the last `*`: linear in
-    // practice, and never exponential on hostile masks.
-    let (mut mi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if mi < m.len() && (m[mi] == '?' || m[mi] == t[ti]) {
-            mi += 1;
-            ti += 1;
-        } else if mi < m.len() && m[mi] == '*' {
-            star = Some((mi, ti));
-            mi += 1;
-        } else if let Some((smi, sti)) = star {
-            mi = smi + 1;
-            ti = sti + 1;
-            star = Some((smi, sti + 1));
-        } else {
-            return false;
-        }
-    }
-    m[mi..].iter().all(|&c| c == '*')
-}
+pub use crate::wildcard::{wildcard_match, Wildcard};
 
 #[cfg(test)]
 mod tests {

@@ -57,8 +57,10 @@ pub enum Command {
         channels: Vec<String>,
         filters: Vec<String>,
     },
+    /// `KICK #a,#b u1,u2` pairs channels and users (RFC 2812 §3.2.8); one
+    /// channel with several users kicks them all from it.
     Kick {
-        channel: String,
+        channels: Vec<String>,
         users: Vec<String>,
         reason: Option<String>,
     },
@@ -240,7 +242,7 @@ impl Command {
             }
             "KICK" => {
                 need(2)?;
-                Command::Kick { channel: p[0].clone(), users: list(&p[1]), reason: opt(2) }
+                Command::Kick { channels: list(&p[0]), users: list(&p[1]), reason: opt(2) }
             }
             "INVITE" => {
                 if p.is_empty() {

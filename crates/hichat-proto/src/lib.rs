@@ -21,6 +21,7 @@ mod message;
 mod names;
 mod numeric;
 mod tags;
+mod wildcard;
 
 pub use command::{Command, CommandError, JoinTarget, ModeChange};
 pub use decoder::{DecodeError, LineDecoder, MAX_CLIENT_TAGS_LEN, MAX_LINE_LEN, MAX_TAGS_LEN};

@@ -157,10 +157,19 @@ impl Message {
         let last = self.params.len().saturating_sub(1);
         for (i, p) in self.params.iter().enumerate() {
             out.put_u8(b' ');
-            if i == last && needs_colon(p) {
-                out.put_u8(b':');
+            if i == last {
+                if needs_colon(p) {
+                    out.put_u8(b':');
+                }
+                out.put_slice(p.as_bytes());
+            } else if needs_colon(p) {
+                // Only the last parameter may be empty, hold a space or
+                // start with `:`; a middle one like that would shift every
+                // parameter after it, so it is written as `*`.
+                out.put_u8(b'*');
+            } else {
+                out.put_slice(p.as_bytes());
             }
-            out.put_slice(p.as_bytes());
         }
         out.put_slice(b"\r\n");
     }
@@ -272,5 +281,14 @@ mod tests {
         let m = Message::new("PRIVMSG", ["#c", "你好 🎉"]).with_source("a!b@c").with_tag("msgid", Some("x;y".into()));
         assert_eq!(m.to_string(), "@msgid=x\\:y :a!b@c PRIVMSG #c :你好 🎉");
         assert_eq!(&m.to_bytes()[..], "@msgid=x\\:y :a!b@c PRIVMSG #c :你好 🎉\r\n".as_bytes());
+    }
+
+    #[test]
+    fn never_writes_a_malformed_middle_parameter() {
+        let m = Message::new("696", ["n", "#c", "l", "", "Invalid"]);
+        assert_eq!(m.to_string(), "696 n #c l * Invalid");
+        let m = Message::new("X", [":a", "b c", "last one"]);
+        assert_eq!(m.to_string(), "X * * :last one");
+        assert_eq!(Message::parse(&m.to_string()).unwrap().params.len(), 3);
     }
 }

@@ -75,6 +75,11 @@ pub struct Limits {
     pub targets_per_message: usize,
     /// Entries in each of a channel's b, e and I lists (MAXLIST).
     pub list_entries: usize,
+    /// Pending channel invitations one user may hold; past it the oldest
+    /// is forgotten.
+    pub invites_per_user: usize,
+    /// Longest mask a WHO search may use, in bytes (longer gets 416).
+    pub who_mask_length: usize,
     pub nick_length: usize,
     pub channel_length: usize,
     pub topic_length: usize,
@@ -258,6 +263,8 @@ impl Default for Limits {
             channels_per_user: 50,
             targets_per_message: 4,
             list_entries: 100,
+            invites_per_user: 16,
+            who_mask_length: 64,
             nick_length: 30,
             channel_length: 64,
             topic_length: 390,

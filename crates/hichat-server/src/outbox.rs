@@ -51,6 +51,11 @@ impl Outbox {
         Self { inner: Mutex::new(Inner::default()), notify: Notify::new(), limit }
     }
 
+    /// The most bytes the queue holds before it overflows.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     /// Queues one encoded line (or several, already concatenated).
     pub fn push(&self, line: impl AsRef<[u8]>) -> Push {
         let line = line.as_ref();

@@ -6,6 +6,7 @@ use crate::caps::Cap;
 use crate::clock::unix_now;
 use crate::reply::{HandlerError, HandlerResult};
 use crate::state::channel::Topic;
+use crate::state::client::ClientId;
 use hichat_proto::{casemap, ChannelName, JoinTarget, Message, Numeric};
 
 /// JOIN #a,#b [keys]: each channel is tried on its own.
@@ -34,9 +35,11 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
         return Err(HandlerError::numeric(Numeric::ErrTooManyChannels, [name.as_str()]));
     }
     if let Some(chan) = ctx.state.channels.get(&key) {
-        let invited = me.invites.contains(&key);
+        // An operator's invitation lets one past +k, +i, +b and +l, as in
+        // Ergo and InspIRCd: the operator could lift any of them anyway.
+        let invited = chan.invited.contains(&id) && me.invites.contains(&key);
         let prefix = &me.prefix;
-        if chan.modes.key.as_ref().is_some_and(|k| Some(k) != target.key.as_ref()) {
+        if chan.modes.key.as_ref().is_some_and(|k| Some(k) != target.key.as_ref()) && !invited {
             return Err(HandlerError::numeric(Numeric::ErrBadChannelKey, [chan.name.as_str()]));
         }
         if chan.modes.invite_only && !invited && !chan.is_invex(prefix) {
@@ -81,7 +84,7 @@ pub fn part(ctx: &mut Ctx<'_>, channels: &[String], reason: Option<&str>) -> Han
     ctx.check_targets(channels.len())?;
     for name in channels {
         let key = casemap::fold(name);
-        if !ctx.state.channels.contains_key(&key) {
+        if ctx.state.channels.get(&key).is_none_or(|c| c.hidden_from(ctx.id)) {
             ctx.numeric(Numeric::ErrNoSuchChannel, &[name]);
         } else if !ctx.me().channels.contains(&key) {
             ctx.numeric(Numeric::ErrNotOnChannel, &[name]);
@@ -105,13 +108,11 @@ fn part_one(ctx: &mut Ctx<'_>, key: &str, reason: Option<&str>) {
 pub fn topic(ctx: &mut Ctx<'_>, name: &str, text: Option<String>) -> HandlerResult {
     let key = casemap::fold(name);
     let id = ctx.id;
-    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    let chan = ctx.state.channels.get(&key).filter(|c| !c.hidden_from(id));
+    let chan = chan.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
     let display = chan.name.clone();
     let member = chan.is_member(id);
     let Some(text) = text else {
-        if chan.modes.secret && !member {
-            return Err(HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]));
-        }
         match chan.topic.clone() {
             Some(topic) => send_topic(ctx, &display, &topic),
             None => ctx.numeric(Numeric::RplNoTopic, &[&display]),
@@ -145,7 +146,7 @@ pub fn names(ctx: &mut Ctx<'_>, channels: &[String]) -> HandlerResult {
         return Ok(());
     };
     let key = casemap::fold(name);
-    let visible = ctx.state.channels.get(&key).is_some_and(|c| !c.modes.secret || c.is_member(ctx.id));
+    let visible = ctx.state.channels.get(&key).is_some_and(|c| !c.hidden_from(ctx.id));
     if visible {
         send_names(ctx, &key);
     } else {
@@ -162,11 +163,13 @@ pub fn send_names(ctx: &mut Ctx<'_>, key: &str) {
     let Some(chan) = ctx.state.channels.get(key) else { return };
     let symbol = if chan.modes.secret { "@" } else { "=" };
     let display = chan.name.clone();
+    // Invisible users are listed only to those who share the channel.
+    let outsider = !chan.is_member(ctx.id);
     let mut entries: Vec<String> = chan
         .members
         .iter()
         .filter_map(|(id, m)| {
-            let c = ctx.state.clients.get(id)?;
+            let c = ctx.state.clients.get(id).filter(|c| !(outsider && c.modes.invisible))?;
             let who = if long { &c.prefix } else { &c.nick };
             Some(format!("{}{}", m.prefixes.symbols(multi), who))
         })
@@ -223,12 +226,30 @@ pub fn list(ctx: &mut Ctx<'_>, channels: &[String], filters: &[String]) -> Handl
     Ok(())
 }
 
-/// KICK #chan nick[,nick] [reason].
-pub fn kick(ctx: &mut Ctx<'_>, name: &str, users: &[String], reason: Option<String>) -> HandlerResult {
+/// KICK #chan nick[,nick] [reason], or KICK #a,#b u1,u2 [reason]: as
+/// many channels as users are taken in pairs (RFC 2812 §3.2.8).
+pub fn kick(ctx: &mut Ctx<'_>, channels: &[String], users: &[String], reason: Option<String>) -> HandlerResult {
     ctx.check_targets(users.len())?;
+    let pairs: Vec<(&String, &String)> = match channels {
+        [one] => users.iter().map(|u| (one, u)).collect(),
+        _ if channels.len() == users.len() => channels.iter().zip(users).collect(),
+        _ => return Err(HandlerError::numeric(Numeric::ErrNeedMoreParams, ["KICK"])),
+    };
+    let reason = reason.unwrap_or_else(|| ctx.me().nick.clone());
+    let reason = truncate(&reason, ctx.info.config.limits.kick_length).to_owned();
+    for (name, nick) in pairs {
+        if let Err(e) = kick_one(ctx, name, nick, &reason) {
+            e.send_to(ctx);
+        }
+    }
+    Ok(())
+}
+
+fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> HandlerResult {
     let key = casemap::fold(name);
     let id = ctx.id;
-    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    let chan = ctx.state.channels.get(&key).filter(|c| !c.hidden_from(id));
+    let chan = chan.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
     let display = chan.name.clone();
     if !chan.is_member(id) {
         return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [display]));
@@ -236,30 +257,26 @@ pub fn kick(ctx: &mut Ctx<'_>, name: &str, users: &[String], reason: Option<Stri
     if !chan.is_op(id) {
         return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
     }
-    let reason = reason.unwrap_or_else(|| ctx.me().nick.clone());
-    let reason = truncate(&reason, ctx.info.config.limits.kick_length).to_owned();
-    for nick in users {
-        let target = ctx.state.find_nick(nick).map(|c| (c.id, c.nick.clone()));
-        let Some((target, target_nick)) = target.filter(|(t, _)| ctx.state.channels[&key].is_member(*t)) else {
-            ctx.numeric(Numeric::ErrUserNotInChannel, &[nick, &display]);
-            continue;
-        };
-        let msg = Message::new("KICK", [display.as_str(), &target_nick, &reason]).with_source(ctx.me().prefix.clone());
-        ctx.state.channel_event(&key, msg);
-        ctx.state.remove_member(target, &key);
-        if !ctx.state.channels.contains_key(&key) {
-            break;
-        }
-    }
+    let target = ctx.state.find_nick(nick).map(|c| (c.id, c.nick.clone()));
+    let Some((target, target_nick)) = target.filter(|(t, _)| chan.is_member(*t)) else {
+        return Err(HandlerError::numeric(Numeric::ErrUserNotInChannel, [nick, display.as_str()]));
+    };
+    let msg = Message::new("KICK", [display.as_str(), &target_nick, reason]).with_source(ctx.me().prefix.clone());
+    ctx.state.channel_event(&key, msg);
+    ctx.state.remove_member(target, &key);
     Ok(())
 }
 
-/// INVITE nick #chan, or INVITE alone to list one's invitations.
+/// INVITE nick #chan, or INVITE alone to list one's invitations. Anyone in
+/// a channel that is not invite-only may invite, but only an operator's
+/// invitation is remembered and lets the user past the channel's modes.
 pub fn invite(ctx: &mut Ctx<'_>, target: Option<(String, String)>) -> HandlerResult {
+    let id = ctx.id;
     let Some((nick, name)) = target else {
         let invites = ctx.me().invites.clone();
         for key in invites {
-            if let Some(display) = ctx.state.channels.get(&key).map(|c| c.name.clone()) {
+            let chan = ctx.state.channels.get(&key).filter(|c| c.invited.contains(&id));
+            if let Some(display) = chan.map(|c| c.name.clone()) {
                 ctx.numeric(Numeric::RplInviteList, &[&display]);
             }
         }
@@ -267,13 +284,14 @@ pub fn invite(ctx: &mut Ctx<'_>, target: Option<(String, String)>) -> HandlerRes
         return Ok(());
     };
     let key = casemap::fold(&name);
-    let id = ctx.id;
-    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [&name]))?;
+    let chan = ctx.state.channels.get(&key).filter(|c| !c.hidden_from(id));
+    let chan = chan.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [&name]))?;
     let display = chan.name.clone();
     if !chan.is_member(id) {
         return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [display]));
     }
-    if chan.modes.invite_only && !chan.is_op(id) {
+    let is_op = chan.is_op(id);
+    if chan.modes.invite_only && !is_op {
         return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
     }
     let target = ctx.state.find_nick(&nick).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [&nick]))?;
@@ -281,19 +299,40 @@ pub fn invite(ctx: &mut Ctx<'_>, target: Option<(String, String)>) -> HandlerRes
     if chan.is_member(target_id) {
         return Err(HandlerError::numeric(Numeric::ErrUserOnChannel, [target_nick, display]));
     }
-    if let Some(t) = ctx.state.client_mut(target_id) {
-        if !t.invites.contains(&key) {
-            t.invites.push(key.clone());
-        }
+    if is_op {
+        remember_invite(ctx, target_id, &key);
     }
     ctx.numeric(Numeric::RplInviting, &[&target_nick, &display]);
     if let Some(away) = away {
         ctx.numeric_text(Numeric::RplAway, &[&target_nick], &away);
     }
     let msg = Message::new("INVITE", [target_nick.as_str(), &display]).with_source(ctx.me().prefix.clone());
-    ctx.state.send(target_id, &msg);
+    // Sent on the inviter's behalf, so with its account (account-tag).
+    let mut relay = ctx.state.relay_from(id, msg.clone());
+    ctx.state.relay_to(target_id, &mut relay);
     super::invite_notify::notify(ctx, &key, target_id, msg);
     Ok(())
+}
+
+/// Records an operator's invitation of `target` to channel `key`, keeping
+/// at most `invites_per_user` per user (the oldest goes first).
+fn remember_invite(ctx: &mut Ctx<'_>, target: ClientId, key: &str) {
+    let max = ctx.info.config.limits.invites_per_user;
+    let Some(t) = ctx.state.client_mut(target) else { return };
+    t.invites.retain(|k| k != key);
+    t.invites.push(key.to_owned());
+    let excess = t.invites.len().saturating_sub(max);
+    let forgotten: Vec<String> = t.invites.drain(..excess).collect();
+    for old in forgotten {
+        if let Some(chan) = ctx.state.channels.get_mut(&old) {
+            chan.invited.remove(&target);
+        }
+    }
+    if max > 0 {
+        if let Some(chan) = ctx.state.channels.get_mut(key) {
+            chan.invited.insert(target);
+        }
+    }
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.

@@ -141,6 +141,9 @@ fn labeled(ctx: &mut Ctx<'_>, label: Option<String>, f: impl FnOnce(&mut Ctx<'_>
     f(ctx);
     if let Some(label) = label {
         let captured = ctx.state.end_capture();
+        if ctx.state.overflowed(ctx.id) {
+            return;
+        }
         crate::labeled::respond(ctx.state, ctx.id, &ctx.info.name, &label, captured);
     }
 }
@@ -184,7 +187,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Topic { channel, topic } => channel::topic(ctx, &channel, topic),
         Command::Names(channels) => channel::names(ctx, &channels),
         Command::List { channels, filters } => channel::list(ctx, &channels, &filters),
-        Command::Kick { channel, users, reason } => channel::kick(ctx, &channel, &users, reason),
+        Command::Kick { channels, users, reason } => channel::kick(ctx, &channels, &users, reason),
         Command::Invite { target } => channel::invite(ctx, target),
         Command::Mode { target, modes, args } => mode::mode(ctx, &target, modes.as_deref(), &args),
         Command::Privmsg { targets, text } => message::privmsg(ctx, "PRIVMSG", &targets, Some(&text), &msg.tags),

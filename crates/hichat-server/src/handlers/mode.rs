@@ -65,6 +65,11 @@ fn channel_mode(ctx: &mut Ctx<'_>, name: &str, modes: Option<&str>, args: &[Stri
     let key = casemap::fold(name);
     let id = ctx.id;
     let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    // A secret channel does not exist for those outside it: its modes,
+    // lists and even whether one may change them are not theirs to learn.
+    if chan.modes.secret && !chan.is_member(id) {
+        return Err(HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]));
+    }
     let display = chan.name.clone();
     let Some(modes) = modes else {
         let params = chan.modes.to_mode_params(chan.is_member(id));
@@ -78,9 +83,19 @@ fn channel_mode(ctx: &mut Ctx<'_>, name: &str, modes: Option<&str>, args: &[Stri
     let is_op = chan.is_op(id);
     let mut applied: Vec<ModeChange> = Vec::new();
     let mut with_arg = 0;
+    // A list query counts against MODES like a change with a parameter, and
+    // each list is answered once however often it is asked for: `MODE #c
+    // bbbb…` must not send the ban list hundreds of times.
+    let mut listed = [false; 3];
     for change in parse_changes(modes, args) {
         if let (Some(list), None) = (List::of(change.mode), &change.arg) {
-            send_list(ctx, &key, list);
+            with_arg += 1;
+            if with_arg > MODES_PER_COMMAND {
+                break;
+            }
+            if !std::mem::replace(&mut listed[list as usize], true) {
+                send_list(ctx, &key, list);
+            }
             continue;
         }
         if !"ovbeIklimnst".contains(change.mode) {
@@ -180,7 +195,8 @@ fn apply(ctx: &mut Ctx<'_>, key: &str, display: &str, change: ModeChange) -> Opt
             let chan = ctx.state.channels.get_mut(key)?;
             if add {
                 let Some(n) = arg.as_deref().and_then(|a| a.parse::<usize>().ok()).filter(|n| *n > 0) else {
-                    let shown = arg.unwrap_or_default();
+                    // An empty parameter cannot be a middle one: `*` stands for it.
+                    let shown = arg.filter(|a| !a.is_empty()).unwrap_or_else(|| "*".into());
                     let why = "Invalid limit: must be a positive number";
                     ctx.numeric_text(Numeric::ErrInvalidModeParam, &[display, "l", &shown], why);
                     return None;

@@ -28,32 +28,46 @@ fn who_flags(client: &Client, prefixes: &str) -> String {
     flags
 }
 
-/// WHO #chan or WHO mask, with WHOX (`%fields[,token]`) when asked.
+/// WHO #chan or WHO mask, with WHOX (`%fields[,token]`) when asked. An
+/// exact nickname finds that user even when invisible; invisibility hides
+/// users only from mask searches and from outsiders' channel WHO.
 pub fn who(ctx: &mut Ctx<'_>, mask: &str, fields: Option<&str>) -> HandlerResult {
     let id = ctx.id;
     let multi = ctx.me().caps.has(Cap::MultiPrefix);
+    let max_mask = ctx.info.config.limits.who_mask_length;
+    if mask.len() > max_mask {
+        // Matching is linear, but still costs mask × clients under the lock.
+        let text = format!("WHO masks are limited to {max_mask} bytes");
+        ctx.send(&ctx.server_message("FAIL", ["WHO", "INVALID_PARAMS", &text]));
+        ctx.numeric(Numeric::RplEndOfWho, &[super::channel::truncate(mask, max_mask)]);
+        return Ok(());
+    }
     // (channel shown, client, flags)
     let mut rows: Vec<(String, ClientId, String)> = Vec::new();
     if ChannelName::is_channel_like(mask) {
         if let Some(chan) = ctx.state.channel(mask) {
-            if !chan.modes.secret || chan.is_member(id) {
-                for (member, m) in &chan.members {
-                    let Some(c) = ctx.state.client(*member) else { continue };
+            let member = chan.is_member(id);
+            if !chan.modes.secret || member {
+                for (m_id, m) in &chan.members {
+                    let Some(c) = ctx.state.client(*m_id).filter(|c| member || !c.modes.invisible) else { continue };
                     rows.push((chan.name.clone(), c.id, who_flags(c, m.prefixes.symbols(multi))));
                 }
             }
         }
+    } else if let Some(c) = ctx.state.find_nick(mask).filter(|_| !mask.contains(['*', '?'])) {
+        rows.push(("*".into(), c.id, who_flags(c, "")));
     } else {
         let everyone = mask == "*" || mask == "0";
+        let matcher = casemap::Wildcard::new(mask);
         for c in ctx.state.clients.values().filter(|c| c.registered) {
             if !visible_to(ctx, c, id) {
                 continue;
             }
             let matched = everyone
-                || casemap::wildcard_match(mask, &c.nick)
-                || casemap::wildcard_match(mask, &c.user)
-                || casemap::wildcard_match(mask, &c.host)
-                || casemap::wildcard_match(mask, &c.realname);
+                || matcher.matches(&c.nick)
+                || matcher.matches(&c.user)
+                || matcher.matches(&c.host)
+                || matcher.matches(&c.realname);
             if matched {
                 rows.push(("*".into(), c.id, who_flags(c, "")));
             }

@@ -1,5 +1,5 @@
 //! draft/channel-rename: `RENAME <#old> <#new> [:reason]` by a channel
-//! operator. The channel keeps everything but its name. Members with the
+//! operator, and of a registered channel by its founder only. The channel keeps everything but its name. Members with the
 //! capability are sent `RENAME`; the others are sent the fallback the spec
 //! asks for: a PART of the old name, then a JOIN of the new one with its
 //! topic and names, as if they had joined it. A change of case only is just
@@ -28,13 +28,18 @@ fn fail(code: &'static str, old: &str, new: &str, text: &str) -> HandlerError {
 pub fn rename(ctx: &mut Ctx<'_>, old: &str, new: &str, reason: Option<&str>) -> HandlerResult {
     let id = ctx.id;
     let from = casemap::fold(old);
-    let chan = ctx.state.channels.get(&from).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [old]))?;
+    let chan = ctx.state.channels.get(&from).filter(|c| !c.hidden_from(id));
+    let chan = chan.ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [old]))?;
     let old_display = chan.name.clone();
     if !chan.is_member(id) {
         return Err(HandlerError::numeric(Numeric::ErrNotOnChannel, [old_display]));
     }
     if !chan.is_op(id) {
         return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [old_display]));
+    }
+    if !crate::services::chanserv::may_rename(ctx, &from) {
+        let text = "Only the founder of a registered channel may rename it";
+        return Err(fail("CANNOT_RENAME", &old_display, new, text));
     }
     let Ok(name) = ChannelName::parse(new, ctx.info.config.limits.channel_length) else {
         return Err(fail("CANNOT_RENAME", &old_display, new, "That is not a valid channel name"));

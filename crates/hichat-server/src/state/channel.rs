@@ -4,7 +4,7 @@ use crate::caps::Caps;
 use crate::outbox::Outbox;
 use crate::state::client::ClientId;
 use hichat_proto::casemap::wildcard_match;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A member's channel privileges (`@` op, `+` voice).
@@ -108,6 +108,9 @@ pub struct Channel {
     pub excepts: Vec<ListEntry>,
     pub invex: Vec<ListEntry>,
     pub members: HashMap<ClientId, Member>,
+    /// Users a channel operator invited, until they join or the channel
+    /// ends (each user's own list, `Client::invites`, bounds them).
+    pub invited: HashSet<ClientId>,
 }
 
 impl Channel {
@@ -122,11 +125,18 @@ impl Channel {
             excepts: Vec::new(),
             invex: Vec::new(),
             members: HashMap::new(),
+            invited: HashSet::new(),
         }
     }
 
     pub fn is_member(&self, id: ClientId) -> bool {
         self.members.contains_key(&id)
+    }
+
+    /// Whether the channel is secret (`+s`) and `id` outside it: then it
+    /// answers `id` as though it did not exist.
+    pub fn hidden_from(&self, id: ClientId) -> bool {
+        self.modes.secret && !self.is_member(id)
     }
 
     pub fn prefixes(&self, id: ClientId) -> Prefixes {

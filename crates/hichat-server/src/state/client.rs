@@ -103,7 +103,8 @@ pub struct Client {
     pub multiline: Option<Box<crate::multiline::OpenBatch>>,
     /// Folded names of the channels this client is in.
     pub channels: Vec<String>,
-    /// Folded names of channels this client has been invited to.
+    /// Folded names of channels this client has been invited to, oldest
+    /// first; an invite holds only while the channel's `invited` has it too.
     pub invites: Vec<String>,
     pub outbox: Arc<Outbox>,
     pub traffic: Arc<Traffic>,

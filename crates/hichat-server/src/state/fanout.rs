@@ -161,7 +161,7 @@ impl State {
         include: impl Fn(ClientId, &Member) -> bool,
     ) {
         let Some(chan) = self.channels.get(chan_key) else { return };
-        let captured = self.capture.as_ref().map(|(id, _)| *id);
+        let captured = self.capture.as_ref().map(|c| c.id);
         let mut relayed = 0;
         for (id, member) in &chan.members {
             if !include(*id, member) {
@@ -170,8 +170,8 @@ impl State {
             relayed += 1;
             let bytes = relay.encoding(member.caps);
             if captured == Some(*id) {
-                if let Some((_, lines)) = self.capture.as_mut() {
-                    lines.push(bytes.clone());
+                if self.capture.as_mut().map(|c| c.push(bytes.clone())) == Some(super::capture::Held::Overflowed) {
+                    self.dead.push(*id);
                 }
             } else if let Some(lines) = self.held.collecting.as_mut() {
                 lines.push((*id, bytes.clone()));
@@ -215,14 +215,18 @@ impl State {
     }
 
     /// From now until [`State::end_capture`], lines for `id` are held back
-    /// instead of queued, so a labeled command's response can be wrapped.
+    /// instead of queued, so a labeled command's response can be wrapped;
+    /// no more of them than the client's send queue holds.
     pub fn begin_capture(&mut self, id: ClientId) {
-        self.capture = Some((id, Vec::new()));
+        let limit = self.clients.get(&id).map_or(0, |c| c.outbox.limit());
+        self.capture = Some(super::capture::Capture::new(id, limit));
     }
 
-    /// Stops capturing and returns what was held back.
+    /// Stops capturing and returns what was held back: nothing when it
+    /// passed the send queue size (the client is then dropped for SendQ,
+    /// see [`State::overflowed`]).
     pub fn end_capture(&mut self) -> Vec<Bytes> {
-        self.capture.take().map(|(_, lines)| lines).unwrap_or_default()
+        self.capture.take().and_then(|c| c.finish()).unwrap_or_default()
     }
 
     /// Runs `f` with capturing paused, so what it sends is not part of a

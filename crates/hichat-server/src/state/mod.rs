@@ -7,6 +7,7 @@
 //! noted in `dead` and removed by [`State::reap`] when the command is done,
 //! so removal never happens in the middle of a fan-out.
 
+mod capture;
 pub mod channel;
 mod chghost;
 pub mod client;
@@ -77,7 +78,7 @@ pub struct State {
     dead: Vec<ClientId>,
     /// While a labeled command runs: its client, and the lines it has been
     /// sent so far (see [`State::begin_capture`]).
-    capture: Option<(ClientId, Vec<Bytes>)>,
+    capture: Option<capture::Capture>,
     /// Output held until a store commit (see [`held`]).
     held: held::Held,
     /// Labels of commands running outside the dispatcher.
@@ -150,8 +151,10 @@ impl State {
 
     /// Queues encoded bytes for one client.
     pub fn send_bytes(&mut self, id: ClientId, bytes: Bytes) {
-        if let Some((_, lines)) = self.capture.as_mut().filter(|(c, _)| *c == id) {
-            lines.push(bytes);
+        if let Some(capture) = self.capture.as_mut().filter(|c| c.id == id) {
+            if capture.push(bytes) == capture::Held::Overflowed {
+                self.dead.push(id);
+            }
             return;
         }
         if let Some(lines) = self.held.collecting.as_mut() {
@@ -220,6 +223,7 @@ impl State {
             created = true;
             Channel::new(display_name.to_owned(), now)
         });
+        chan.invited.remove(&id);
         let prefixes = channel::Prefixes { op: created, voice: false };
         chan.members.insert(id, channel::Member { prefixes, outbox, caps });
         created
@@ -252,6 +256,11 @@ impl State {
         }
         let Some(client) = self.clients.remove(&id) else { return };
         self.recount(id, counted);
+        for key in &client.invites {
+            if let Some(chan) = self.channels.get_mut(key) {
+                chan.invited.remove(&id);
+            }
+        }
         for key in &client.channels {
             if let Some(chan) = self.channels.get_mut(key) {
                 chan.members.remove(&id);
@@ -271,6 +280,12 @@ impl State {
         self.monitors.clear(id);
         let error = Message::new("ERROR", [format!("Closing Link: {} ({})", client.host, reason)]);
         client.outbox.close(reason, Some(error.to_bytes()));
+    }
+
+    /// Whether client `id`'s send queue overflowed during this command (it
+    /// is removed when the command is done).
+    pub fn overflowed(&self, id: ClientId) -> bool {
+        self.dead.contains(&id)
     }
 
     /// Removes every client whose send queue overflowed, repeating until no

@@ -138,6 +138,13 @@ fn level_of(ctx: &Ctx<'_>, r: &ChannelRecord, id: ClientId) -> Option<AccessLeve
     r.access.iter().find(|(a, _)| *a == account).map(|(_, l)| *l)
 }
 
+/// Whether client `ctx.id` may RENAME channel `chan_key`: anyone its
+/// operator rules allow when it is not registered, only its founder when it
+/// is (a rename moves the registration, so it is the founder's to give).
+pub fn may_rename(ctx: &Ctx<'_>, chan_key: &str) -> bool {
+    ctx.state.records.channels.get(chan_key).is_none_or(|r| level_of(ctx, r, ctx.id) == Some(AccessLevel::Founder))
+}
+
 /// Called by JOIN before its checks: a registered channel that is not in
 /// the state (empty, or after a restart) is created from its record, so
 /// that its key, bans and limits apply to the first joiner too.
@@ -280,7 +287,8 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
 fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     let Some(name) = args.first() else { return say(server, id, "Usage: INFO <#channel>") };
     with_ctx(server, id, |ctx| {
-        let Some(r) = ctx.state.records.channels.get(&casemap::fold(name)).cloned() else {
+        let key = casemap::fold(name);
+        let Some(r) = ctx.state.records.channels.get(&key).filter(|r| !hidden(ctx, &key, r)).cloned() else {
             return reply(ctx, CS, &format!("{name} is not registered"));
         };
         let founder = ctx.state.records.accounts.get(&r.founder).map_or(r.founder.clone(), |a| a.display.clone());
@@ -298,6 +306,14 @@ fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             reply(ctx, CS, &format!("Mode lock: {mlock}"));
         }
     });
+}
+
+/// Whether a registered channel is secret and client `ctx.id` neither in
+/// it nor on its access list: then INFO answers as for an unknown channel.
+fn hidden(ctx: &Ctx<'_>, key: &str, r: &ChannelRecord) -> bool {
+    let secret = ctx.state.channels.get(key).map_or(r.modes.contains('s'), |c| c.modes.secret);
+    let inside = ctx.state.channels.get(key).is_some_and(|c| c.is_member(ctx.id));
+    secret && !inside && level_of(ctx, r, ctx.id).is_none()
 }
 
 fn op(server: &Arc<Server>, id: ClientId, command: &str, args: &[&str]) {
