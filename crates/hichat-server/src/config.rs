@@ -400,6 +400,14 @@ impl Config {
                 "accounts.login_failure_window_secs must be at least 1, login_failure_delay_ms at most 60000".into()
             );
         }
+        if a.login_failures_per_connection == 0
+            || a.login_failures_per_source == 0
+            || a.password_changes_per_connection == 0
+        {
+            return Err("accounts.login_failures_per_connection, login_failures_per_source and \
+                        password_changes_per_connection must be at least 1"
+                .into());
+        }
         for op in &self.operators {
             if argon2::PasswordHash::new(&op.password_hash).is_err() {
                 return Err(format!("operator {:?}: password_hash is not an argon2 hash", op.name));

@@ -204,3 +204,47 @@ async fn sasl_reauthentication_is_refused_with_907() {
     late.expect("907").await;
     server.stop().await;
 }
+
+/// Issue 16 #12 through an independent library: the `irc` crate sends the
+/// chunks after registering and reads the answers as its own numerics.
+#[tokio::test]
+async fn sasl_payload_limits_through_the_irc_crate() {
+    use futures_util::StreamExt;
+    use irc::client::prelude::{Client, Command, Config as IrcConfig, Response};
+    let server = TestServer::start().await;
+    let port = server.addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port");
+    let config = IrcConfig {
+        nickname: Some("lib".into()),
+        server: Some("127.0.0.1".into()),
+        port: Some(port),
+        ..IrcConfig::default()
+    };
+    let mut client = Client::from_config(config).await.expect("connect");
+    client.identify().expect("identify");
+    let mut stream = client.stream().expect("the message stream");
+    let mut next_response = async move |wanted: &[Response]| loop {
+        let msg = tokio::time::timeout(crate::common::WAIT, stream.next())
+            .await
+            .expect("an answer in time")
+            .expect("the stream goes on")
+            .expect("a message the irc crate parses");
+        if let Command::Response(r, _) = msg.command {
+            if wanted.contains(&r) {
+                return r;
+            }
+        }
+    };
+    next_response(&[Response::RPL_WELCOME]).await;
+    let chunk = "QUFB".repeat(100);
+    client.send(Command::AUTHENTICATE("PLAIN".into())).expect("send");
+    for _ in 0..28 {
+        client.send(Command::AUTHENTICATE(chunk.clone())).expect("send");
+    }
+    let end = next_response(&[Response::ERR_SASLFAIL, Response::ERR_SASLTOOLONG]).await;
+    assert_eq!(end, Response::ERR_SASLFAIL, "an overlong payload is 904");
+    client.send(Command::AUTHENTICATE("PLAIN".into())).expect("send");
+    client.send(Command::AUTHENTICATE(format!("{chunk}QUFB"))).expect("send");
+    let end = next_response(&[Response::ERR_SASLFAIL, Response::ERR_SASLTOOLONG]).await;
+    assert_eq!(end, Response::ERR_SASLTOOLONG, "one chunk over 400 bytes is 905");
+    server.stop().await;
+}
