@@ -80,19 +80,32 @@ fn notice(ctx: &mut Ctx<'_>, text: &str) {
     ctx.send(&msg);
 }
 
+/// The longest timed ban, in minutes (ten years); 0 is for a ban with no end.
+pub const MAX_BAN_MINUTES: u64 = 10 * 366 * 24 * 60;
+
+/// Why a ban line could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddError {
+    NeedMoreParams,
+    /// A duration over [`MAX_BAN_MINUTES`], which would overflow the
+    /// expiry time or mean "for good" by accident.
+    TooLong,
+}
+
 /// `[minutes] mask [reason]` into (expiry, mask, reason).
-fn parse_add(params: &[String], now: u64) -> Option<(Option<u64>, String, String)> {
+fn parse_add(params: &[String], now: u64) -> Result<(Option<u64>, String, String), AddError> {
     let mut rest = params;
     let mut expires = None;
     if let Some(first) = rest.first() {
-        if let Ok(minutes) = first.parse::<u64>() {
-            expires = (minutes > 0).then(|| now + minutes * 60);
+        if first.bytes().all(|b| b.is_ascii_digit()) && !first.is_empty() {
+            let minutes = first.parse::<u64>().ok().filter(|m| *m <= MAX_BAN_MINUTES).ok_or(AddError::TooLong)?;
+            expires = (minutes > 0).then(|| now.saturating_add(minutes * 60));
             rest = &rest[1..];
         }
     }
-    let mask = rest.first()?.clone();
+    let mask = rest.first().ok_or(AddError::NeedMoreParams)?.clone();
     let reason = rest.get(1).cloned().filter(|r| !r.is_empty()).unwrap_or_else(|| "No reason".into());
-    Some((expires, mask, reason))
+    Ok((expires, mask, reason))
 }
 
 pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
@@ -106,9 +119,19 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
         }
         let now = clock::unix_now();
         let change = if adding {
-            let Some((expires_at, mask, reason)) = parse_add(&msg.params, now) else {
-                ctx.numeric(Numeric::ErrNeedMoreParams, &[verb.as_str()]);
-                return Err(());
+            let (expires_at, mask, reason) = match parse_add(&msg.params, now) {
+                Ok(parsed) => parsed,
+                Err(AddError::NeedMoreParams) => {
+                    ctx.numeric(Numeric::ErrNeedMoreParams, &[verb.as_str()]);
+                    return Err(());
+                }
+                Err(AddError::TooLong) => {
+                    let text = format!(
+                        "{verb}: a duration is at most {MAX_BAN_MINUTES} minutes (ten years); use 0 for a ban with no end"
+                    );
+                    notice(ctx, &text);
+                    return Err(());
+                }
             };
             let valid = match kind {
                 BanKind::Kline => mask.contains('@') && !mask.contains(' '),
@@ -207,10 +230,12 @@ mod tests {
         assert!(!matches(&ban(BanKind::Dline, "10.2.0.0/16"), "x@y", Some(ip)));
         assert!(!matches(&ban(BanKind::Dline, "10.1.2.3"), "x@localhost", None));
         assert!(ban(BanKind::Kline, "a@b").expired(10));
-        assert_eq!(
-            parse_add(&["5".into(), "*@h".into(), "r".into()], 100),
-            Some((Some(400), "*@h".into(), "r".into()))
-        );
-        assert_eq!(parse_add(&["*@h".into()], 100), Some((None, "*@h".into(), "No reason".into())));
+        assert_eq!(parse_add(&["5".into(), "*@h".into(), "r".into()], 100), Ok((Some(400), "*@h".into(), "r".into())));
+        assert_eq!(parse_add(&["*@h".into()], 100), Ok((None, "*@h".into(), "No reason".into())));
+        assert_eq!(parse_add(&["307445734561825862".into(), "*@h".into()], 100), Err(AddError::TooLong));
+        assert_eq!(parse_add(&["99999999999999999999999".into(), "*@h".into()], 100), Err(AddError::TooLong));
+        let longest = parse_add(&[MAX_BAN_MINUTES.to_string(), "*@h".into()], u64::MAX - 5).unwrap();
+        assert_eq!(longest.0, Some(u64::MAX), "saturates");
+        assert_eq!(parse_add(&["5".into()], 100), Err(AddError::NeedMoreParams));
     }
 }

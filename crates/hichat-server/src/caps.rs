@@ -1,5 +1,7 @@
 //! IRCv3 capabilities hichat offers, and the set a client has enabled.
 
+use crate::config::AccountsSection;
+
 /// One capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cap {
@@ -103,7 +105,7 @@ impl Cap {
     pub fn value(self) -> Option<&'static str> {
         match self {
             Cap::Sasl => Some(crate::accounts::sasl::MECHANISMS),
-            Cap::AccountRegistration => Some("before-connect"),
+            Cap::AccountRegistration => Some("before-connect,custom-account-name"),
             Cap::Multiline => Some(crate::multiline::CAP_VALUE),
             _ => None,
         }
@@ -158,23 +160,42 @@ impl FromIterator<Cap> for Caps {
 
 /// The CAP LS value: every capability, space-separated.
 pub fn ls_line() -> String {
-    Cap::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ")
+    ls_line_for(&AccountsSection::default())
+}
+
+/// [`ls_line`] under these `[accounts]` settings: draft/account-registration
+/// is left out while registration is closed.
+pub fn ls_line_for(accounts: &AccountsSection) -> String {
+    offered(accounts).map(|c| c.name()).collect::<Vec<_>>().join(" ")
+}
+
+fn offered(accounts: &AccountsSection) -> impl Iterator<Item = &'static Cap> + '_ {
+    Cap::ALL.iter().filter(|c| **c != Cap::AccountRegistration || accounts.registration)
 }
 
 /// The CAP LS value for CAP 302 clients: with values (`sasl=PLAIN,...`).
 pub fn ls_line_302() -> String {
-    ls_line_302_for(false)
+    ls_line_302_for(false, &AccountsSection::default())
 }
 
 /// [`ls_line_302`] for a client connected over TLS or not: `sasl` offers
-/// EXTERNAL only where a client certificate can be presented.
-pub fn ls_line_302_for(tls: bool) -> String {
+/// EXTERNAL only where a client certificate can be presented, and
+/// draft/account-registration's value follows the `[accounts]` switches.
+pub fn ls_line_302_for(tls: bool, accounts: &AccountsSection) -> String {
     let item = |c: &Cap| match c.value() {
         Some(_) if *c == Cap::Sasl => format!("sasl={}", crate::accounts::sasl::mechanisms(tls)),
+        Some(_) if *c == Cap::AccountRegistration => {
+            let value = crate::accounts::registration_cap_value(accounts);
+            if value.is_empty() {
+                c.name().to_owned()
+            } else {
+                format!("{}={value}", c.name())
+            }
+        }
         Some(v) => format!("{}={v}", c.name()),
         None => c.name().to_owned(),
     };
-    Cap::ALL.iter().map(item).collect::<Vec<_>>().join(" ")
+    offered(accounts).map(item).collect::<Vec<_>>().join(" ")
 }
 
 /// Longest capability list put in one `CAP <nick> LS` line from `server`

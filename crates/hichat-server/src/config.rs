@@ -118,11 +118,54 @@ pub struct AccountsSection {
     pub enforce_nicks: bool,
     /// Seconds they have to identify before being renamed to `Guest-NNNN`.
     pub nick_grace_secs: u64,
+    /// Whether new accounts may be registered at all (REGISTER and
+    /// NickServ REGISTER).
+    pub registration: bool,
+    /// Whether REGISTER works before connection registration completes
+    /// (the `before-connect` value of draft/account-registration).
+    pub register_before_connect: bool,
+    /// Whether REGISTER may name an account other than the current nick
+    /// (the `custom-account-name` value).
+    pub custom_account_name: bool,
+    /// Shortest password accepted for a new account or a password change.
+    pub min_password_length: usize,
+    /// Password hashes and checks (argon2, PBKDF2) run at once; each argon2
+    /// run holds about 19 MiB.
+    pub hash_workers: usize,
+    /// Hashes waiting for a worker; one more is refused as "try again later".
+    pub hash_queue: usize,
+    /// The window failed logins (SASL, IDENTIFY, OPER) are counted in.
+    pub login_failure_window_secs: u64,
+    /// Failed logins one connection may make in the window; later attempts
+    /// on that connection are refused without a check.
+    pub login_failures_per_connection: usize,
+    /// Failed logins from one IPv4 address or IPv6 /64 in the window; later
+    /// attempts from there are refused without a check. No account is ever
+    /// locked: the right password from elsewhere always works.
+    pub login_failures_per_source: usize,
+    /// Milliseconds a failed login waits before its answer.
+    pub login_failure_delay_ms: u64,
+    /// Password changes one connection may make in the window.
+    pub password_changes_per_connection: usize,
 }
 
 impl Default for AccountsSection {
     fn default() -> Self {
-        Self { enforce_nicks: true, nick_grace_secs: 30 }
+        Self {
+            enforce_nicks: true,
+            nick_grace_secs: 30,
+            registration: true,
+            register_before_connect: true,
+            custom_account_name: true,
+            min_password_length: 6,
+            hash_workers: 2,
+            hash_queue: 16,
+            login_failure_window_secs: 60,
+            login_failures_per_connection: 5,
+            login_failures_per_source: 20,
+            login_failure_delay_ms: 1000,
+            password_changes_per_connection: 3,
+        }
     }
 }
 
@@ -351,6 +394,26 @@ impl Config {
         }
         if self.history.query_limit == 0 || self.history.prune_interval_secs == 0 {
             return Err("history.query_limit and history.prune_interval_secs must be at least 1".into());
+        }
+        let a = &self.accounts;
+        if a.hash_workers == 0 || a.hash_workers > 64 || a.hash_queue > 10_000 {
+            return Err("accounts.hash_workers must be between 1 and 64, accounts.hash_queue at most 10000".into());
+        }
+        if a.min_password_length == 0 || a.min_password_length > 256 {
+            return Err("accounts.min_password_length must be between 1 and 256".into());
+        }
+        if a.login_failure_window_secs == 0 || a.login_failure_delay_ms > 60_000 {
+            return Err(
+                "accounts.login_failure_window_secs must be at least 1, login_failure_delay_ms at most 60000".into()
+            );
+        }
+        if a.login_failures_per_connection == 0
+            || a.login_failures_per_source == 0
+            || a.password_changes_per_connection == 0
+        {
+            return Err("accounts.login_failures_per_connection, login_failures_per_source and \
+                        password_changes_per_connection must be at least 1"
+                .into());
         }
         for op in &self.operators {
             if argon2::PasswordHash::new(&op.password_hash).is_err() {

@@ -372,7 +372,7 @@ impl Conn {
                 continue;
             }
             // OPER's password check is slow: do it without the lock.
-            let verified = verify_oper(&self.server, &oper).await;
+            let verified = verify_oper(&self.server, self.id, &mut self.account, &oper).await;
             let mut state = self.server.state();
             let mut ctx = Ctx { info: &self.server.info, state: &mut state, id: self.id, oper_verified: verified };
             if ctx.state.clients.contains_key(&self.id) {
@@ -606,12 +606,44 @@ fn readable_verb(line: &[u8]) -> Option<String> {
         .then(|| String::from_utf8_lossy(word).to_ascii_uppercase())
 }
 
-/// Checks an OPER attempt's password on a blocking thread. Returns the
-/// operator name when it matches.
-async fn verify_oper(server: &Arc<Server>, msg: &Message) -> Option<String> {
+/// Checks an OPER attempt's password in the hashing pool, within the login
+/// throttle: a name with no block is checked against a dummy hash, and a
+/// failure is answered after the failure delay. A line without both
+/// parameters is left to the handler (461).
+async fn verify_oper(
+    server: &Arc<Server>,
+    id: ClientId,
+    session: &mut accounts::Session,
+    msg: &Message,
+) -> Option<handlers::oper::OperCheck> {
+    use handlers::oper::OperCheck;
+    let registered = server.state().client(id).is_some_and(|c| c.registered);
+    if msg.params.len() < 2 || !registered {
+        return None;
+    }
+    if !accounts::throttle::allowed(server, id, session) {
+        return Some(OperCheck::Throttled);
+    }
     let name = msg.param(0).to_owned();
     let password = msg.param(1).to_owned();
-    let op = crate::operators::block(&server.info.config.operators, &server.state().records.operators, &name)?;
-    let ok = tokio::task::spawn_blocking(move || handlers::verify_oper_password(&op, &password)).await.ok()?;
-    ok.then_some(name)
+    let op = crate::operators::block(&server.info.config.operators, &server.state().records.operators, &name);
+    let checked = server
+        .hashing
+        .run(move || match op {
+            Some(op) => handlers::verify_oper_password(&op, &password),
+            None => {
+                let _ = accounts::verify(accounts::dummy_credentials(), &password);
+                false
+            }
+        })
+        .await;
+    match checked {
+        Ok(true) => Some(OperCheck::Verified(name)),
+        Ok(false) => {
+            accounts::throttle::record_failure(server, id, session);
+            accounts::throttle::failure_delay(server).await;
+            Some(OperCheck::Wrong)
+        }
+        Err(_) => Some(OperCheck::Busy),
+    }
 }

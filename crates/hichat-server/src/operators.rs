@@ -5,8 +5,8 @@
 //! The config stays the root of trust: only an operator who logged in with
 //! a config block (or the operator console) may add or remove stored ones,
 //! and a stored block cannot take a config block's name. OPER accepts
-//! either kind ([`block`]). Passwords are hashed with argon2id off the
-//! async threads and never logged; the reply follows the store's commit.
+//! either kind ([`block`]). Passwords are hashed with argon2id in the
+//! hashing pool and never logged; the reply follows the store's commit.
 //! Removing a block takes operator status from those who used it.
 
 use crate::accounts::with_ctx;
@@ -122,11 +122,13 @@ async fn add(server: &Arc<Server>, id: ClientId, name: &str, password: &str, hos
         return;
     }
     let password = password.to_owned();
-    let hashed = tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await;
+    let hashed = server
+        .hashing
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        })
+        .await;
     let Ok(Ok(password_hash)) = hashed else {
         with_ctx(server, id, |ctx| notice(ctx, "OPERATOR: the password could not be hashed"));
         return;

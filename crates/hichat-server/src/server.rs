@@ -61,6 +61,8 @@ pub struct Server {
     certs: OnceLock<Arc<CertStore>>,
     /// The configuration file REHASH reads.
     config_source: OnceLock<ConfigSource>,
+    /// Where password hashing runs (sized at start; REHASH keeps it).
+    pub hashing: crate::accounts::hashing::HashPool,
 }
 
 impl Server {
@@ -70,6 +72,7 @@ impl Server {
         let store = SqliteStore::in_memory();
         store.attach_metrics(metrics.store.clone());
         let state = State::new(config.limits.whowas_entries);
+        let hashing = crate::accounts::hashing::HashPool::new(config.accounts.hash_workers, config.accounts.hash_queue);
         Arc::new(Server {
             info: ServerInfo {
                 name: config.server.name.clone(),
@@ -86,6 +89,7 @@ impl Server {
             store: Arc::new(store),
             certs: OnceLock::new(),
             config_source: OnceLock::new(),
+            hashing,
         })
     }
 

@@ -277,13 +277,20 @@ async fn nickserv_cert_list_del_and_identify_without_password() {
     let fp = sha256sum(&cert.der);
     let mut ann = account_with_cert(tls, &der, &cert, "ann").await;
 
-    // A second fingerprint, typed as `openssl x509 -fingerprint` prints it.
+    // A second fingerprint, from a connection with that certificate logged
+    // in by password, typed as `openssl x509 -fingerprint` prints it.
     let spare = client_cert("spare");
     let spare_fp = sha256sum(&spare.der);
     let typed: Vec<String> =
         spare_fp.to_uppercase().as_bytes().chunks(2).map(|p| String::from_utf8(p.to_vec()).unwrap()).collect();
-    ann.send(&format!("PRIVMSG NickServ :CERT ADD {}", typed.join(":"))).await;
-    assert!(ann.wait_for("NickServ").await.ends_with(&format!(":Added certificate fingerprint {spare_fp}")));
+    let mut with_spare = TlsIrc::register(tls, &der, Some(&spare), "annspare").await;
+    with_spare.send("PRIVMSG NickServ :IDENTIFY ann sesame123").await;
+    with_spare.wait_for("identified for ann").await;
+    with_spare.send(&format!("PRIVMSG NickServ :CERT ADD {}", typed.join(":"))).await;
+    assert!(with_spare.wait_for("NickServ").await.ends_with(&format!(":Added certificate fingerprint {spare_fp}")));
+    // A fingerprint other than the one in use cannot be added.
+    ann.send(&format!("PRIVMSG NickServ :CERT ADD {}", sha256sum(&client_cert("other").der))).await;
+    assert!(ann.wait_for("NickServ").await.contains("only add the certificate you are connected with"));
     ann.send("PRIVMSG NickServ :CERT ADD nothex").await;
     assert!(ann.wait_for("NickServ").await.contains("not a SHA-256 fingerprint"));
     ann.send("PRIVMSG NickServ :CERT LIST").await;
@@ -295,7 +302,7 @@ async fn nickserv_cert_list_del_and_identify_without_password() {
     assert!(listed[0].ends_with(&expected[0]) && listed[1].ends_with(&expected[1]), "{listed:?}");
 
     // Someone else cannot take a fingerprint that is in use.
-    let mut bob = TlsIrc::register(tls, &der, None, "bob").await;
+    let mut bob = TlsIrc::register(tls, &der, Some(&spare), "bob").await;
     bob.send("PRIVMSG NickServ :REGISTER sesame456").await;
     bob.wait_for("registered").await;
     bob.send(&format!("PRIVMSG NickServ :CERT ADD {spare_fp}")).await;

@@ -50,7 +50,7 @@ async fn register_identify_and_wrong_password() {
     assert!(lines.iter().all(|m| !m.params.last().unwrap().contains("example.org")), "{lines:?}");
 
     // Same password again works after SET PASSWORD only with the new one.
-    assert!(ns(&mut c, "SET PASSWORD newpass99").await.contains("changed"));
+    assert!(ns(&mut c, "SET PASSWORD hunter22 newpass99").await.contains("changed"));
     assert!(ns(&mut d, "IDENTIFY ann hunter22").await.contains("Invalid"));
     assert!(ns(&mut d, "IDENTIFY ann newpass99").await.contains("identified"));
     server.stop().await;
@@ -117,7 +117,7 @@ async fn ghost_recover_and_drop() {
     let closed = a.read_to_close().await;
     assert!(closed.iter().any(|l| l.contains("GHOST")), "{closed:?}");
     // DROP removes the account.
-    b.send("PRIVMSG NickServ :DROP").await;
+    b.send("PRIVMSG NickServ :DROP kaypass1").await;
     b.expect("901").await;
     assert!(ns_reply(&mut b).await.contains("dropped"));
     let mut c = server.client("cee").await;

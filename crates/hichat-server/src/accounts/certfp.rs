@@ -3,7 +3,9 @@
 //! connection's certificate logs in to (SASL EXTERNAL, and NickServ
 //! IDENTIFY without a password, as in Ergo).
 //!
-//! A fingerprint belongs to at most one account. The certificate itself is
+//! A fingerprint belongs to at most one account, and is added only by a
+//! connection that presents that certificate: nobody can claim another's
+//! fingerprint in advance and so be logged in as them. The certificate itself is
 //! not checked against any CA (see [`crate::transport::client_cert`]): what
 //! proves the user is that the TLS handshake showed they hold its key.
 
@@ -34,8 +36,9 @@ fn say(server: &Server, id: ClientId, text: &str) {
 }
 
 /// NickServ `CERT ADD [fingerprint]`, `CERT DEL <fingerprint>`, `CERT LIST`
-/// for the account the client is logged in to. `ADD` without a fingerprint
-/// adds the one of the certificate the client is connected with.
+/// for the account the client is logged in to. `ADD` adds the fingerprint
+/// of the certificate the client is connected with; a typed fingerprint is
+/// accepted only when it is that one.
 pub async fn nickserv_cert(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     const USAGE: &str = "Usage: CERT ADD [fingerprint] | CERT DEL <fingerprint> | CERT LIST";
     let Some(sub) = args.first().map(|s| s.to_ascii_uppercase()) else {
@@ -49,18 +52,17 @@ pub async fn nickserv_cert(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     match (sub.as_str(), args.get(1)) {
         ("LIST", _) => list(server, id, &account),
         ("ADD", typed) => {
-            let fp = match typed {
-                Some(t) => client_cert::normalize(t),
-                None => own_fp,
+            let typed_fp = typed.map(|t| client_cert::normalize(t));
+            let text = match (typed_fp, own_fp) {
+                (Some(None), _) => "That is not a SHA-256 fingerprint (64 hex digits)",
+                (None, Some(own)) => return add(server, id, account, own).await,
+                (Some(Some(fp)), Some(own)) if fp == own => return add(server, id, account, own).await,
+                (_, None) => "Connect with the TLS client certificate you want to add, then use CERT ADD",
+                (Some(Some(_)), Some(_)) => {
+                    "You can only add the certificate you are connected with; connect with that one and use CERT ADD"
+                }
             };
-            let Some(fp) = fp else {
-                let text = match typed {
-                    Some(_) => "That is not a SHA-256 fingerprint (64 hex digits)",
-                    None => "You are not connected with a TLS client certificate; give its fingerprint",
-                };
-                return say(server, id, text);
-            };
-            add(server, id, account, fp).await;
+            say(server, id, text);
         }
         ("DEL", Some(typed)) => match client_cert::normalize(typed) {
             Some(fp) => remove(server, id, account, fp).await,

@@ -1,5 +1,6 @@
 //! Accounts: credentials, logging in and out, SASL, REGISTER, and the
-//! rate limit on failed logins.
+//! rate limit on failed logins ([`throttle`]). Hashing runs in the bounded
+//! pool of [`hashing`].
 //!
 //! Commands that need slow work (argon2, PBKDF2) or a store round-trip run
 //! in the connection task through [`handle`]: the state is locked briefly
@@ -10,9 +11,11 @@
 //! Nothing here logs a password, a hash or a SASL payload.
 
 pub mod certfp;
+pub mod hashing;
 pub mod sasl;
 pub mod saslprep;
 pub mod scram;
+pub mod throttle;
 
 use crate::handlers::Ctx;
 use crate::server::Server;
@@ -21,18 +24,12 @@ use crate::store::{AccountRecord, Change, Credentials, StoreError};
 use crate::{clock, services};
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use hashing::Busy;
 use hichat_proto::{casemap, Message, Nickname, Numeric};
 use rand::RngCore;
 use saslprep::Prepared;
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Failed logins allowed in [`FAIL_WINDOW`], per connection and per account.
-pub const MAX_FAILURES: usize = 5;
-pub const FAIL_WINDOW: Duration = Duration::from_secs(60);
-/// Shortest password accepted at registration.
-pub const MIN_PASSWORD: usize = 6;
+use throttle::Failures;
 
 /// The stored form of an account name.
 pub fn fold(name: &str) -> String {
@@ -75,67 +72,21 @@ pub fn verify(credentials: &Credentials, password: &str) -> bool {
     matches(&prepared) || (prepared != password && matches(password))
 }
 
-/// Runs [`make_credentials`] on a blocking thread.
-pub async fn make_credentials_async(password: Prepared) -> Credentials {
-    tokio::task::spawn_blocking(move || make_credentials(&password)).await.expect("hashing does not panic")
+/// Runs [`make_credentials`] in the hashing pool.
+pub async fn make_credentials_async(server: &Server, password: Prepared) -> Result<Credentials, Busy> {
+    server.hashing.run(move || make_credentials(&password)).await
 }
 
-/// Runs [`verify`] on a blocking thread.
-pub async fn verify_async(credentials: Credentials, password: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&credentials, &password)).await.unwrap_or(false)
-}
-
-/// Recent failures, for rate limiting.
-#[derive(Debug, Default, Clone)]
-pub struct Failures(VecDeque<Instant>);
-
-impl Failures {
-    /// Whether another attempt is allowed now.
-    pub fn allowed(&mut self, now: Instant) -> bool {
-        while self.0.front().is_some_and(|t| now.duration_since(*t) >= FAIL_WINDOW) {
-            self.0.pop_front();
-        }
-        self.0.len() < MAX_FAILURES
-    }
-
-    pub fn record(&mut self, now: Instant) {
-        self.0.push_back(now);
-    }
-}
-
-/// When the per-account failure table has this many names, names with no
-/// failure left in the window are dropped before another is added.
-const PRUNE_AT: usize = 4096;
-
-impl Runtime {
-    /// Whether another login attempt for (folded) `account` is allowed.
-    /// Adds nothing to the table.
-    pub fn login_allowed(&mut self, account: &str, now: Instant) -> bool {
-        match self.failures.get_mut(account) {
-            Some(f) => f.allowed(now),
-            None => true,
-        }
-    }
-
-    /// Notes a failed login for (folded) `account`, pruning the table first
-    /// when it is large, so that guessing many names cannot grow it without
-    /// bound.
-    pub fn record_failure(&mut self, account: String, now: Instant) {
-        if self.failures.len() >= PRUNE_AT {
-            self.failures.retain(|_, f| {
-                f.allowed(now); // drops failures older than the window
-                !f.0.is_empty()
-            });
-        }
-        self.failures.entry(account).or_default().record(now);
-    }
+/// Runs [`verify`] in the hashing pool.
+pub async fn verify_async(server: &Server, credentials: Credentials, password: String) -> Result<bool, Busy> {
+    server.hashing.run(move || verify(&credentials, &password)).await
 }
 
 /// Server-wide account bookkeeping that is not stored.
 #[derive(Debug, Default)]
 pub struct Runtime {
-    /// Failed logins per (folded) account name.
-    pub failures: HashMap<String, Failures>,
+    /// Failed logins per source (see [`throttle`]).
+    pub sources: throttle::SourceFailures,
     /// Store changes made under the lock, for the connection task to submit
     /// once it is released (see `services::chanserv::flush`).
     pub outgoing: Vec<crate::store::Change>,
@@ -145,7 +96,10 @@ pub struct Runtime {
 #[derive(Debug, Default)]
 pub struct Session {
     pub sasl: sasl::SaslState,
+    /// This connection's failed logins.
     pub failures: Failures,
+    /// This connection's password changes.
+    pub password_changes: Failures,
 }
 
 /// Whether this message is one [`handle`] takes (rather than the
@@ -283,6 +237,8 @@ pub fn send_join(ctx: &mut Ctx<'_>, chan_key: &str, display: &str) -> crate::sta
 /// Why a registration was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegisterError {
+    /// Registration is closed (`accounts.registration`).
+    Disallowed,
     BadName,
     Exists,
     WeakPassword,
@@ -290,6 +246,12 @@ pub enum RegisterError {
     UnacceptablePassword,
     AlreadyLoggedIn,
     Unavailable,
+}
+
+/// The reply to a password that is too short or has spaces.
+pub fn weak_password_text(server: &Server) -> String {
+    let min = server.info.config.accounts.min_password_length;
+    format!("Passwords need at least {min} characters and no spaces")
 }
 
 /// Creates an account and logs the client in to it; the success reply is
@@ -302,6 +264,9 @@ pub async fn create_account(
     email: Option<&str>,
     password: String,
 ) -> Result<String, RegisterError> {
+    if !server.info.config.accounts.registration {
+        return Err(RegisterError::Disallowed);
+    }
     let max = server.info.config.limits.nick_length;
     if !valid_name(name, max) || services::is_service_name(name) {
         return Err(RegisterError::BadName);
@@ -312,7 +277,7 @@ pub async fn create_account(
         return Err(RegisterError::WeakPassword);
     }
     let password = Prepared::new(&password).map_err(|_| RegisterError::UnacceptablePassword)?;
-    if password.as_str().chars().count() < MIN_PASSWORD {
+    if password.as_str().chars().count() < server.info.config.accounts.min_password_length {
         return Err(RegisterError::WeakPassword);
     }
     let folded = fold(name);
@@ -326,7 +291,7 @@ pub async fn create_account(
         }
     });
     check.unwrap_or(Err(RegisterError::Unavailable))?;
-    let credentials = make_credentials_async(password).await;
+    let credentials = make_credentials_async(server, password).await.map_err(|Busy| RegisterError::Unavailable)?;
     let record = AccountRecord {
         name: folded.clone(),
         display: name.to_owned(),
@@ -357,6 +322,14 @@ pub async fn create_account(
     Ok(shown)
 }
 
+/// The draft/account-registration capability's value: what the
+/// `[accounts]` switches allow.
+pub fn registration_cap_value(config: &crate::config::AccountsSection) -> String {
+    let keys =
+        [(config.register_before_connect, "before-connect"), (config.custom_account_name, "custom-account-name")];
+    keys.iter().filter(|(on, _)| *on).map(|(_, k)| *k).collect::<Vec<_>>().join(",")
+}
+
 /// `REGISTER <account> <email> <password>` (draft/account-registration).
 async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Session, msg: &Message) {
     if msg.params.len() < 3 {
@@ -365,13 +338,33 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
         });
         return;
     }
-    let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
+    let config = &server.info.config.accounts;
+    let Some((nick, registered)) = with_ctx(server, id, |ctx| (ctx.me().nick.clone(), ctx.me().registered)) else {
+        return;
+    };
     let name = match msg.param(0) {
-        "*" => nick,
+        "*" => nick.clone(),
         n => n.to_owned(),
     };
+    let refusal = if !config.registration {
+        Some(("DISALLOWED", "Account registration is disabled on this server"))
+    } else if !registered && !config.register_before_connect {
+        Some(("COMPLETE_CONNECTION_REQUIRED", "Complete the connection (CAP END) before registering an account"))
+    } else if nick == "*" {
+        Some(("NEED_NICK", "Send NICK before registering an account"))
+    } else if !config.custom_account_name && fold(&name) != fold(&nick) {
+        Some(("ACCOUNT_NAME_MUST_BE_NICK", "You may only register your current nick as an account"))
+    } else {
+        None
+    };
+    if let Some((code, text)) = refusal {
+        let context = if code == "NEED_NICK" { "*" } else { name.as_str() };
+        with_ctx(server, id, |ctx| fail(ctx, "REGISTER", code, &[context], text));
+        return;
+    }
     let email = Some(msg.param(1)).filter(|e| *e != "*" && !e.is_empty());
     let result = create_account(server, id, &name, email, msg.param(2).to_owned()).await;
+    let weak = weak_password_text(server);
     with_ctx(server, id, |ctx| match result {
         Ok(account) => {
             let m = ctx.server_message("REGISTER", ["SUCCESS", account.as_str(), "Account created"]);
@@ -379,9 +372,10 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
         }
         Err(e) => {
             let (code, text) = match e {
+                RegisterError::Disallowed => ("DISALLOWED", "Account registration is disabled on this server"),
                 RegisterError::BadName => ("BAD_ACCOUNT_NAME", "That account name is not allowed"),
                 RegisterError::Exists => ("ACCOUNT_EXISTS", "That account is already registered"),
-                RegisterError::WeakPassword => ("WEAK_PASSWORD", "Passwords need at least 6 characters and no spaces"),
+                RegisterError::WeakPassword => ("WEAK_PASSWORD", weak.as_str()),
                 RegisterError::UnacceptablePassword => (
                     "UNACCEPTABLE_PASSWORD",
                     "Passwords cannot have control or private-use characters or mix writing directions",
@@ -395,48 +389,44 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
 }
 
 /// Checks `password` for `account` (both as typed; see [`verify`] for
-/// SASLprep) with rate limiting per connection and per account. Returns the
-/// account's display name when it matches.
+/// SASLprep) for client `id`, with the limits of [`throttle`]. Returns the
+/// account's display name when it matches. A failure is answered only after
+/// the failure delay; an unknown account takes as long as a wrong password.
 pub async fn check_login(
     server: &Arc<Server>,
+    id: ClientId,
     session: &mut Session,
     account: &str,
     password: String,
 ) -> Result<String, LoginError> {
-    let now = Instant::now();
-    if !session.failures.allowed(now) {
+    if !throttle::allowed(server, id, session) {
         return Err(LoginError::Throttled);
     }
-    let Ok(prepared_name) = saslprep::prepare(account) else {
-        session.failures.record(now);
-        tracing::info!("failed login: the account name is refused by SASLprep");
-        return Err(LoginError::BadPassword);
-    };
-    let folded = fold(&prepared_name);
-    let found = {
-        let mut state = server.state();
-        let limited = !state.accounts.login_allowed(&folded, now);
-        if limited {
-            return Err(LoginError::Throttled);
-        }
-        state.records.accounts.get(&folded).map(|a| (a.display.clone(), a.credentials.clone()))
-    };
-    let ok = match &found {
-        Some((_, creds)) => verify_async(creds.clone(), password).await,
+    let found = saslprep::prepare(account).ok().and_then(|name| {
+        let state = server.state();
+        state.records.accounts.get(&fold(&name)).map(|a| (a.display.clone(), a.credentials.clone()))
+    });
+    let checked = match &found {
+        Some((_, creds)) => verify_async(server, creds.clone(), password).await,
         // Spend the same time as a real check, so timing does not tell
         // which accounts exist.
         None => {
-            let _ = tokio::task::spawn_blocking(move || verify(dummy_credentials(), &password)).await;
-            false
+            server
+                .hashing
+                .run(move || {
+                    let _ = verify(dummy_credentials(), &password);
+                    false
+                })
+                .await
         }
     };
-    match found {
-        Some((display, _)) if ok => Ok(display),
+    match (found, checked) {
+        (_, Err(Busy)) => Err(LoginError::Busy),
+        (Some((display, _)), Ok(true)) => Ok(display),
         _ => {
-            let now = Instant::now();
-            session.failures.record(now);
-            server.state().accounts.record_failure(folded, now);
+            throttle::record_failure(server, id, session);
             tracing::info!(account, "failed login");
+            throttle::failure_delay(server).await;
             Err(LoginError::BadPassword)
         }
     }
@@ -445,10 +435,14 @@ pub async fn check_login(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginError {
     BadPassword,
+    /// Too many failures from this connection or source.
     Throttled,
+    /// The hashing pool is full.
+    Busy,
 }
 
-fn dummy_credentials() -> &'static Credentials {
+/// A real hash of a random password, for checks of unknown names.
+pub fn dummy_credentials() -> &'static Credentials {
     static DUMMY: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| {
         let mut bytes = [0u8; 24];
@@ -487,32 +481,5 @@ mod tests {
         assert!(!verify(&legacy, "old IXpw"), "the raw hash is not of the prepared form");
         // SASLprep refuses a control character: no match, no panic.
         assert!(!verify(&c, "pass\u{7}IX"));
-    }
-
-    #[test]
-    fn failure_table_is_pruned() {
-        let mut r = Runtime::default();
-        let t = Instant::now();
-        for i in 0..PRUNE_AT {
-            assert!(r.login_allowed(&format!("n{i}"), t));
-            r.record_failure(format!("n{i}"), t);
-        }
-        assert_eq!(r.failures.len(), PRUNE_AT);
-        // Checking a name adds nothing; a failure after the window prunes.
-        assert!(r.login_allowed("someone", t));
-        r.record_failure("late".into(), t + FAIL_WINDOW);
-        assert_eq!(r.failures.len(), 1);
-    }
-
-    #[test]
-    fn failures_window() {
-        let mut f = Failures::default();
-        let t = Instant::now();
-        for _ in 0..MAX_FAILURES {
-            assert!(f.allowed(t));
-            f.record(t);
-        }
-        assert!(!f.allowed(t));
-        assert!(f.allowed(t + FAIL_WINDOW));
     }
 }

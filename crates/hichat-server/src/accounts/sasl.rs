@@ -5,9 +5,14 @@
 //! exactly 400 means more follow; `+` is an empty chunk). PLAIN's password
 //! check runs off the async threads; SCRAM needs only HMACs. Names (and,
 //! for PLAIN, passwords) go through SASLprep ([`super::saslprep`]); what it
-//! refuses gets 904.
+//! refuses gets 904. One chunk over 400 bytes gets 905; chunks adding up to
+//! more than the largest payload get 904 (sasl-3.1).
+//!
+//! Re-authentication is not offered: a client that is logged in gets 907
+//! for `AUTHENTICATE <mechanism>`, before or after connection registration,
+//! as in Ergo; one that is not may authenticate after registration too.
 
-use super::{check_login, fold, log_in, saslprep, scram, with_ctx, LoginError, Session};
+use super::{check_login, fold, log_in, saslprep, scram, throttle, with_ctx, Session};
 use crate::handlers::Ctx;
 use crate::server::Server;
 use crate::state::client::ClientId;
@@ -108,14 +113,18 @@ pub async fn authenticate(server: &Arc<Server>, id: ClientId, session: &mut Sess
         return;
     }
     // A payload chunk.
+    if arg.len() > CHUNK {
+        session.sasl = SaslState::Idle;
+        with_ctx(server, id, |ctx| numeric(ctx, Numeric::ErrSaslTooLong));
+        return;
+    }
     let Some(buf) = session.sasl.buffer() else { return };
     if arg != "+" {
         buf.push_str(&arg);
     }
     if buf.len() > MAX_PAYLOAD * 4 / 3 + 4 {
-        session.sasl = SaslState::Idle;
-        with_ctx(server, id, |ctx| numeric(ctx, Numeric::ErrSaslTooLong));
-        return;
+        // The whole payload is too long; 905 is for one chunk.
+        return failed(server, id, session);
     }
     if arg.len() == CHUNK {
         return; // More follows.
@@ -130,9 +139,9 @@ pub async fn authenticate(server: &Arc<Server>, id: ClientId, session: &mut Sess
         SaslState::External { .. } => external(server, id, session, &payload),
         SaslState::ScramFinal { exchange, account, .. } => {
             let Some(server_final) = std::str::from_utf8(&payload).ok().and_then(|m| exchange.finish(m)) else {
-                session.failures.record(std::time::Instant::now());
-                server.state().accounts.record_failure(fold(&account), std::time::Instant::now());
+                throttle::record_failure(server, id, session);
                 tracing::info!(account = %account, "failed SCRAM login");
+                throttle::failure_delay(server).await;
                 return failed(server, id, session);
             };
             session.sasl = SaslState::ScramDone { account };
@@ -198,11 +207,11 @@ async fn plain(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
     if !authzid.is_empty() && saslprep::prepare(authzid).map_or(true, |a| fold(&a) != fold(&authcid)) {
         return failed(server, id, session);
     }
-    match check_login(server, session, &authcid, password.to_owned()).await {
+    match check_login(server, id, session, &authcid, password.to_owned()).await {
         Ok(account) => {
             with_ctx(server, id, |ctx| success(ctx, &account));
         }
-        Err(LoginError::BadPassword | LoginError::Throttled) => failed(server, id, session),
+        Err(_) => failed(server, id, session),
     }
 }
 
@@ -235,16 +244,12 @@ fn scram_first(server: &Arc<Server>, id: ClientId, session: &mut Session, payloa
     if first.authzid.as_deref().is_some_and(|a| saslprep::prepare(a).map_or(true, |a| fold(&a) != fold(&username))) {
         return failed(server, id, session);
     }
-    let now = std::time::Instant::now();
-    if !session.failures.allowed(now) {
+    if !throttle::allowed(server, id, session) {
         return failed(server, id, session);
     }
     let folded = fold(&username);
     let found = {
-        let mut state = server.state();
-        if !state.accounts.login_allowed(&folded, now) {
-            return failed(server, id, session);
-        }
+        let state = server.state();
         match state.records.accounts.get(&folded) {
             Some(a) => (a.display.clone(), a.credentials.clone()),
             // An account that does not exist gets an exchange like any

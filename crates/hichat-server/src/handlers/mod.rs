@@ -39,9 +39,9 @@ pub struct Ctx<'a> {
     pub state: &'a mut State,
     /// The client whose command this is.
     pub id: ClientId,
-    /// For OPER: the operator block whose password was verified before the
-    /// lock was taken (hashing is too slow to do under it).
-    pub oper_verified: Option<String>,
+    /// For OPER: the outcome of the password check made before the lock
+    /// was taken (hashing is too slow to do under it).
+    pub oper_verified: Option<oper::OperCheck>,
 }
 
 impl Ctx<'_> {

@@ -4,6 +4,12 @@
 //! (from the config or the store, see [`crate::operators`]) by the
 //! connection task before the state lock is taken ([`verify_password`]),
 //! because hashing takes tens of milliseconds and must not stall others.
+//!
+//! A name that has no block is checked against a dummy hash and answered
+//! 464 like a wrong password, so neither the answer nor its time tells which
+//! names exist; only the right password from a host the block does not
+//! allow gets 491. Failures count against the login throttle
+//! ([`crate::accounts::throttle`]).
 
 use super::Ctx;
 use crate::config::Operator;
@@ -19,17 +25,36 @@ pub fn verify_password(op: &Operator, password: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// What the connection task found when it checked an OPER password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperCheck {
+    /// The password matches this block.
+    Verified(String),
+    /// No such block, or the wrong password.
+    Wrong,
+    /// Too many failures from this connection or source; not checked.
+    Throttled,
+    /// The hashing pool was full; not checked.
+    Busy,
+}
+
 pub fn oper(ctx: &mut Ctx<'_>, name: &str) -> HandlerResult {
+    let refused = |text: &str| Err(HandlerError::NumericText(Numeric::ErrPasswdMismatch, Vec::new(), text.into()));
+    match &ctx.oper_verified {
+        Some(OperCheck::Verified(n)) if n == name => {}
+        Some(OperCheck::Throttled) => return refused("Too many failed attempts; wait a minute"),
+        Some(OperCheck::Busy) => return refused("The server is busy; try again in a moment"),
+        _ => {
+            tracing::warn!(id = ctx.id, oper = name, "failed OPER attempt");
+            return Err(HandlerError::numeric(Numeric::ErrPasswdMismatch, Vec::<String>::new()));
+        }
+    }
     let Some(op) = crate::operators::block(&ctx.info.config.operators, &ctx.state.records.operators, name) else {
-        return Err(HandlerError::numeric(Numeric::ErrNoOperHost, Vec::<String>::new()));
+        return Err(HandlerError::numeric(Numeric::ErrPasswdMismatch, Vec::<String>::new()));
     };
     let userhost = ctx.me().userhost();
     if !op.hosts.is_empty() && !op.hosts.iter().any(|m| casemap::wildcard_match(m, &userhost)) {
         return Err(HandlerError::numeric(Numeric::ErrNoOperHost, Vec::<String>::new()));
-    }
-    if ctx.oper_verified.as_deref() != Some(name) {
-        tracing::warn!(id = ctx.id, oper = name, "failed OPER attempt");
-        return Err(HandlerError::numeric(Numeric::ErrPasswdMismatch, Vec::<String>::new()));
     }
     let before = ctx.state.counted(ctx.id);
     let me = ctx.me_mut();

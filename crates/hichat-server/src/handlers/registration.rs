@@ -24,7 +24,9 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                 caps.set(Cap::CapNotify, true);
                 ctx.state.set_caps(ctx.id, caps);
             }
-            let mut line = if v302 { caps::ls_line_302_for(ctx.me().tls) } else { caps::ls_line() };
+            let accounts = &ctx.info.config.accounts;
+            let mut line =
+                if v302 { caps::ls_line_302_for(ctx.me().tls, accounts) } else { caps::ls_line_for(accounts) };
             // sts has a value, which only 302 clients may be sent; it is
             // never requested, so it is not in Cap.
             if let Some(sts) = ctx.info.sts_value(ctx.me().tls).filter(|_| v302) {

@@ -1,5 +1,6 @@
-//! NickServ: REGISTER, IDENTIFY, LOGOUT, DROP, INFO, SET PASSWORD,
-//! GHOST/RECOVER, HELP; and nickname ownership.
+//! NickServ: REGISTER, IDENTIFY, LOGOUT, DROP, INFO, SET PASSWORD (and
+//! Ergo's PASSWD), GHOST/RECOVER, HELP; and nickname ownership. Changing
+//! the password and dropping the account need the current password.
 //!
 //! An account's name is also a nickname it owns. Someone who takes an owned
 //! nick without being logged in to its account is warned, and renamed to
@@ -14,7 +15,7 @@ use crate::store::{Change, StoreError};
 use hichat_proto::Message;
 use rand::Rng;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const NS: Service = Service::NickServ;
 
@@ -30,14 +31,14 @@ const HELP: &[&str] = &[
     "REGISTER <password> [email] - register your current nick as an account",
     "IDENTIFY [account] <password> - log in",
     "IDENTIFY [account] - log in with your TLS client certificate",
-    "CERT ADD [fingerprint] - let a TLS client certificate log you in (default: the one you use now)",
+    "CERT ADD - let the TLS client certificate you are connected with log you in",
     "CERT DEL <fingerprint> / CERT LIST - remove or list your certificate fingerprints",
     "LOGOUT - log out",
     "INFO [account] - show an account",
-    "SET PASSWORD <new password> - change your password",
+    "SET PASSWORD <current password> <new password> - change your password (also PASSWD)",
     "GHOST <nick> - disconnect someone using your nick",
     "RECOVER <nick> - disconnect them and take the nick",
-    "DROP - delete your account (and the channels it founded)",
+    "DROP <password> - delete your account (and the channels it founded)",
 ];
 
 pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, text: &str) {
@@ -60,8 +61,9 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, t
             });
         }
         "INFO" => info(server, id, &args),
-        "SET" => set(server, id, &args).await,
-        "DROP" => drop_account(server, id).await,
+        "SET" => set(server, id, session, &args).await,
+        "PASSWD" => passwd(server, id, session, &args).await,
+        "DROP" => drop_account(server, id, session, &args).await,
         "GHOST" | "RECOVER" => ghost(server, id, &args, command == "RECOVER"),
         "CERT" => accounts::certfp::nickserv_cert(server, id, &args).await,
         "HELP" => {
@@ -83,7 +85,8 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         Ok(account) => format!("Account {account} registered; you are now logged in"),
         Err(RegisterError::BadName) => "Your nick cannot be an account name".into(),
         Err(RegisterError::Exists) => format!("{nick} is already registered"),
-        Err(RegisterError::WeakPassword) => "Passwords need at least 6 characters and no spaces".into(),
+        Err(RegisterError::Disallowed) => "Account registration is disabled on this server".into(),
+        Err(RegisterError::WeakPassword) => accounts::weak_password_text(server),
         Err(RegisterError::UnacceptablePassword) => UNACCEPTABLE.into(),
         Err(RegisterError::AlreadyLoggedIn) => "You are already logged in".into(),
         Err(RegisterError::Unavailable) => "Registration failed; try again later".into(),
@@ -113,7 +116,7 @@ async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, arg
         [account, password, ..] => ((*account).to_owned(), *password),
         [] => return say(server, id, "Usage: IDENTIFY [account] <password>"),
     };
-    match check_login(server, session, &account, password.to_owned()).await {
+    match check_login(server, id, session, &account, password.to_owned()).await {
         Ok(display) => {
             with_ctx(server, id, |ctx| {
                 if ctx.me().account.is_none() {
@@ -123,7 +126,36 @@ async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, arg
             });
         }
         Err(LoginError::BadPassword) => say(server, id, "Invalid account or password"),
-        Err(LoginError::Throttled) => say(server, id, "Too many failed attempts; wait a minute"),
+        Err(e) => say(server, id, refusal(e)),
+    }
+}
+
+/// The reply to a password check that did not succeed.
+fn refusal(e: LoginError) -> &'static str {
+    match e {
+        LoginError::BadPassword => "Invalid account or password",
+        LoginError::Throttled => "Too many failed attempts; wait a minute",
+        LoginError::Busy => "The server is busy; try again in a moment",
+    }
+}
+
+/// Checks client `id`'s current password for the account it is logged in
+/// to; returns the account (display form), or says why not.
+async fn check_current(server: &Arc<Server>, id: ClientId, session: &mut Session, password: &str) -> Option<String> {
+    let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
+        say(server, id, "You are not logged in");
+        return None;
+    };
+    match check_login(server, id, session, &account, password.to_owned()).await {
+        Ok(display) => Some(display),
+        Err(LoginError::BadPassword) => {
+            say(server, id, "That is not your current password");
+            None
+        }
+        Err(e) => {
+            say(server, id, refusal(e));
+            None
+        }
     }
 }
 
@@ -153,23 +185,43 @@ fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     });
 }
 
-async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let (Some(what), Some(password)) = (args.first(), args.get(1)) else {
-        return say(server, id, "Usage: SET PASSWORD <new password>");
-    };
-    if !what.eq_ignore_ascii_case("PASSWORD") {
-        return say(server, id, "Only SET PASSWORD is supported");
+async fn set(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
+    const USAGE: &str = "Usage: SET PASSWORD <current password> <new password>";
+    match args {
+        [what, ..] if !what.eq_ignore_ascii_case("PASSWORD") => say(server, id, "Only SET PASSWORD is supported"),
+        [_, current, new] => change_password(server, id, session, current, new).await,
+        _ => say(server, id, USAGE),
     }
-    let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
-        return say(server, id, "You are not logged in");
-    };
-    let Ok(password) = accounts::saslprep::Prepared::new(password) else {
+}
+
+/// `PASSWD <current> <new> [<new again>]`, Ergo's form.
+async fn passwd(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
+    match args {
+        [current, new] => change_password(server, id, session, current, new).await,
+        [current, new, again] if new == again => change_password(server, id, session, current, new).await,
+        [_, _, _] => say(server, id, "The new passwords do not match"),
+        _ => say(server, id, "Usage: PASSWD <current password> <new password> [<new password again>]"),
+    }
+}
+
+async fn change_password(server: &Arc<Server>, id: ClientId, session: &mut Session, current: &str, new: &str) {
+    let config = &server.info.config.accounts;
+    let Ok(password) = accounts::saslprep::Prepared::new(new) else {
         return say(server, id, UNACCEPTABLE);
     };
-    if password.as_str().chars().count() < accounts::MIN_PASSWORD {
-        return say(server, id, "Passwords need at least 6 characters and no spaces");
+    if password.as_str().chars().count() < config.min_password_length {
+        return say(server, id, &accounts::weak_password_text(server));
     }
-    let credentials = accounts::make_credentials_async(password).await;
+    let window = Duration::from_secs(config.login_failure_window_secs);
+    let max = config.password_changes_per_connection;
+    if !session.password_changes.allowed(Instant::now(), window, max) {
+        return say(server, id, "Too many password changes; wait a minute");
+    }
+    let Some(account) = check_current(server, id, session, current).await else { return };
+    session.password_changes.record(Instant::now(), max);
+    let Ok(credentials) = accounts::make_credentials_async(server, password).await else {
+        return say(server, id, refusal(LoginError::Busy));
+    };
     let folded = accounts::fold(&account);
     let change = Change::SetCredentials { account: folded.clone(), credentials: credentials.clone() };
     match server.store.submit(change).done().await {
@@ -188,10 +240,11 @@ async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     }
 }
 
-async fn drop_account(server: &Arc<Server>, id: ClientId) {
-    let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
-        return say(server, id, "You are not logged in");
+async fn drop_account(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
+    let [password] = args else {
+        return say(server, id, "Usage: DROP <password>");
     };
+    let Some(account) = check_current(server, id, session, password).await else { return };
     let folded = accounts::fold(&account);
     match server.store.submit(Change::DropAccount(folded.clone())).done().await {
         Ok(()) | Err(StoreError::NotFound) => {}
