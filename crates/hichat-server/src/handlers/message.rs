@@ -119,7 +119,13 @@ pub(super) fn channel_route(ctx: &Ctx<'_>, target: &str) -> Result<ChannelRoute,
     let key = casemap::fold(name);
     let id = ctx.id;
     let me = ctx.me();
-    let chan = ctx.state.channels.get(&key).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
+    // A secret channel is answered as absent to those outside it.
+    let chan = ctx
+        .state
+        .channels
+        .get(&key)
+        .filter(|c| !c.hidden_from(id))
+        .ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchChannel, [name]))?;
     let member = chan.members.get(&id);
     let prefixes = member.map(|m| m.prefixes).unwrap_or_default();
     let voiced = prefixes.op || prefixes.voice;

@@ -65,6 +65,9 @@ pub fn cap(ctx: &mut Ctx<'_>, sub: &str, args: &[String]) -> HandlerResult {
                     None => (true, item),
                 };
                 match Cap::from_name(name) {
+                    // A capability left out of LS is not offered: while
+                    // registration is closed, draft/account-registration.
+                    Some(Cap::AccountRegistration) if on && !ctx.info.config.accounts.registration => ok = false,
                     Some(cap) => changes.push((cap, on)),
                     None => ok = false,
                 }

@@ -103,6 +103,9 @@ async fn registration_can_be_closed() {
     let server = server_with(|c| c.accounts.registration = false).await;
     let mut c = server.connect().await;
     assert_eq!(registration_cap(&mut c).await, None);
+    // Not offered, so not granted either.
+    c.send("CAP REQ draft/account-registration").await;
+    assert_eq!(params(&c.expect("CAP").await)[1..], ["NAK", "draft/account-registration"]);
     c.send("CAP END").await;
     c.register("closed").await;
     c.send("REGISTER * * password-1").await;

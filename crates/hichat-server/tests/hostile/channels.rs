@@ -227,11 +227,20 @@ async fn a_secret_channel_does_not_exist_for_outsiders() {
         let got = mallory.sync().await;
         assert_eq!(commands(&got), ["403"], "{line}: {got:?}");
     }
-    for line in ["KICK #hidden alice", "INVITE mallory #hidden", "PART #hidden", "RENAME #hidden #h2"] {
+    for line in [
+        "KICK #hidden alice",
+        "INVITE mallory #hidden",
+        "PART #hidden",
+        "RENAME #hidden #h2",
+        "PRIVMSG #hidden :anyone there?",
+    ] {
         mallory.send(line).await;
         let got = mallory.sync().await;
         assert_eq!(commands(&got), ["403"], "{line}: {got:?}");
     }
+    // NOTICE gets no error replies at all, so nothing tells it apart either.
+    mallory.send("NOTICE #hidden :anyone there?").await;
+    assert_eq!(commands(&mallory.sync().await), Vec::<&str>::new());
     mallory.send("NAMES #hidden").await;
     assert_eq!(commands(&mallory.sync().await), ["366"]);
     mallory.send("WHO #hidden").await;
