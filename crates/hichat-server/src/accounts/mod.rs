@@ -354,6 +354,12 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
         Some(("NEED_NICK", "Send NICK before registering an account"))
     } else if !config.custom_account_name && fold(&name) != fold(&nick) {
         Some(("ACCOUNT_NAME_MUST_BE_NICK", "You may only register your current nick as an account"))
+    } else if fold(&name) != fold(&nick)
+        && with_ctx(server, id, |ctx| crate::handlers::lookalike::check(ctx, &name).is_err()).unwrap_or(true)
+    {
+        // A custom name is held to the nick rule: no look-alike of a
+        // service, a nick in use or a registered account.
+        Some(("BAD_ACCOUNT_NAME", "That account name looks like a name already in use"))
     } else {
         None
     };

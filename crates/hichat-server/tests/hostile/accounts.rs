@@ -299,3 +299,19 @@ async fn set_password_and_drop_need_the_current_password() {
     assert!(!server.server.state().records.accounts.contains_key("sam"));
     server.stop().await;
 }
+
+/// REGISTER under a custom name is held to the nick rule: an all-Cyrillic
+/// `сосо` looks exactly like the registered `coco` and is refused, while an
+/// ordinary new name is not.
+#[tokio::test]
+async fn look_alike_account_names_are_refused() {
+    let server = TestServer::start().await;
+    let _coco = account(&server, "coco", "coco-password").await;
+    let mut mallory = server.client("mallory").await;
+    mallory.send("REGISTER \u{441}\u{43e}\u{441}\u{43e} * mallory-password").await;
+    assert_eq!(register_outcome(&mut mallory).await, "BAD_ACCOUNT_NAME");
+    assert!(!server.server.state().records.accounts.contains_key("\u{441}\u{43e}\u{441}\u{43e}"));
+    mallory.send("REGISTER \u{43c}\u{438}\u{440} * mallory-password").await;
+    assert_eq!(register_outcome(&mut mallory).await, "SUCCESS");
+    server.stop().await;
+}
