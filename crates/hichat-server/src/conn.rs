@@ -555,7 +555,7 @@ fn render_plain(session: &PlainSession, me: &str, buf: &mut BytesMut) {
     for line in buf[..].split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let Ok(msg) = Message::parse_bytes(line) else { continue };
         if let Some(text) = session.render(&msg, me) {
-            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(plain::visible(&text).as_bytes());
             out.extend_from_slice(b"\r\n");
         }
     }
