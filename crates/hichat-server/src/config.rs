@@ -180,7 +180,8 @@ pub struct Web {
     /// is skipped with a warning when taken. An empty string turns it off.
     pub listen: Option<String>,
     /// Origins (`https://chat.example.org`) allowed to open the WebSocket.
-    /// Empty: only pages served by this listener (Origin matches Host).
+    /// Empty: only pages from the listener's own address (never judged by
+    /// the `Host` header, which DNS rebinding controls).
     /// `"*"` allows any.
     pub allowed_origins: Vec<String>,
     /// Reverse proxies whose `proxy_header` is believed for the client's

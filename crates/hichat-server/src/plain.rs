@@ -62,7 +62,7 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 /// Skips the digits after a colour code: `fg` and optionally `,bg`, each at
 /// most `max` long.
 fn skip_colour(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, digit: impl Fn(char) -> bool, max: usize) {
-    let mut take = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+    let take = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
         let mut n = 0;
         while n < max && chars.next_if(|c| digit(*c)).is_some() {
             n += 1;

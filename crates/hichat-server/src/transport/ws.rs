@@ -7,13 +7,18 @@
 //! UTF-8-only lines but is what the spec asks). A client that asks for no
 //! subprotocol gets text frames, and either kind is accepted from it.
 //!
+//! A message holds one line: one that has a CR or LF inside (rather than
+//! a single line ending, which is tolerated and trimmed) would otherwise
+//! run several commands at once, and ends the connection with `ERROR` and
+//! a close frame.
+//!
 //! Like TLS, the connection runs the ordinary connection task on one end of
 //! a Unix socket pair; [`serve`] is the bridge on the other end, turning
 //! frames into CRLF-terminated lines and lines back into frames.
 
 use crate::conn::{self, Peer};
 use crate::server::Server;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -73,6 +78,9 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
             let line = trim_eol(&payload);
+            if line.contains(&b'\r') || line.contains(&b'\n') {
+                return Some(MANY_LINES);
+            }
             let mut out = Vec::with_capacity(line.len() + 2);
             out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
@@ -80,6 +88,7 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 break;
             }
         }
+        None
     };
     let downstream = async {
         // Bytes of a line not yet ended; empty (and unallocated) while idle.
@@ -121,11 +130,20 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
         }
         let _ = ws_tx.send(Message::Close(None)).await;
     };
-    tokio::select! {
-        _ = upstream => {}
-        _ = downstream => {}
+    let refused = tokio::select! {
+        refused = upstream => refused,
+        _ = downstream => None,
+    };
+    if let Some(reason) = refused {
+        let error = hichat_proto::Message::new("ERROR", [reason]).to_bytes();
+        let _ = ws_tx.feed(frame(trim_eol(&error), binary)).await;
+        let close = CloseFrame { code: close_code::PROTOCOL, reason: "one IRC line per message".into() };
+        let _ = ws_tx.send(Message::Close(Some(close))).await;
     }
 }
+
+/// Why a message with several lines ends the connection.
+const MANY_LINES: &str = "Closing Link: a WebSocket message must hold one IRC line, without CR or LF inside";
 
 /// One line as the frame type the subprotocol asks for.
 fn frame(line: &[u8], binary: bool) -> Message {
