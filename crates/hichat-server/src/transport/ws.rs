@@ -23,6 +23,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 
@@ -61,12 +62,14 @@ pub async fn serve(server: Arc<Server>, socket: WebSocket, addr: SocketAddr, pro
         }
     };
     let binary = protocol == Some(BINARY);
-    tokio::join!(conn::run(server, inner, Peer::Ip(addr)), bridge(socket, outer, binary));
+    let write_timeout = Duration::from_secs(server.info.config.limits.ping_timeout_secs);
+    super::run_bridged(conn::run(server, inner, Peer::Ip(addr)), bridge(socket, outer, binary, write_timeout)).await;
 }
 
 /// Moves lines between the WebSocket and the connection task until either
-/// side closes, then closes the other.
-async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
+/// side closes, then closes the other. Frames that the client does not take
+/// within `write_timeout` end it too.
+async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool, write_timeout: Duration) {
     let (mut ws_tx, mut ws_rx) = socket.split();
     let (from_server, mut to_server) = pair.into_split();
     let upstream = async {
@@ -117,18 +120,17 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 partial = BytesMut::new();
             }
             // Queue every line read, then write them together.
-            let mut sent = Ok(());
-            for f in frames {
-                sent = ws_tx.feed(f).await;
-                if sent.is_err() {
-                    break;
+            let send = async {
+                for f in frames {
+                    ws_tx.feed(f).await?;
                 }
-            }
-            if sent.is_err() || ws_tx.flush().await.is_err() {
+                ws_tx.flush().await
+            };
+            if !matches!(tokio::time::timeout(write_timeout, send).await, Ok(Ok(()))) {
                 break;
             }
         }
-        let _ = ws_tx.send(Message::Close(None)).await;
+        let _ = tokio::time::timeout(super::BRIDGE_GRACE, ws_tx.send(Message::Close(None))).await;
     };
     let refused = tokio::select! {
         refused = upstream => refused,
@@ -136,9 +138,12 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
     };
     if let Some(reason) = refused {
         let error = hichat_proto::Message::new("ERROR", [reason]).to_bytes();
-        let _ = ws_tx.feed(frame(trim_eol(&error), binary)).await;
         let close = CloseFrame { code: close_code::PROTOCOL, reason: "one IRC line per message".into() };
-        let _ = ws_tx.send(Message::Close(Some(close))).await;
+        let goodbye = async {
+            ws_tx.feed(frame(trim_eol(&error), binary)).await?;
+            ws_tx.send(Message::Close(Some(close))).await
+        };
+        let _ = tokio::time::timeout(super::BRIDGE_GRACE, goodbye).await;
     }
 }
 

@@ -3,7 +3,7 @@
 //! the web listener, DNS-rebinding origins, several lines in one WebSocket
 //! frame, and the per-address limit for IPv6.
 
-use crate::common::TestServer;
+use crate::common::{TestClient, TestServer};
 
 /// `PRIVMSG #hello :\x1b]0;owned\x07\x1b[2J…` must not reach a netcat user
 /// as escape sequences: the terminal would be retitled and cleared.
@@ -107,4 +107,160 @@ mod websocket {
         assert!(seen.iter().all(|m| m.command != "JOIN"), "{seen:?}");
         web.stop().await;
     }
+}
+
+/// Sockets that stay ESTABLISHED on the server's side from `server_port`
+/// to one of `client_ports`, as the kernel lists them.
+fn established(server_port: u16, client_ports: &[u16]) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    let port = |addr: &str| u16::from_str_radix(addr.rsplit(':').next().unwrap_or(""), 16).unwrap_or(0);
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[3] == "01" && port(f[1]) == server_port && client_ports.contains(&port(f[2]))
+        })
+        .count()
+}
+
+/// A TCP connection with a tiny receive buffer and segment size, so that a
+/// client that stops reading makes the server's queue for it fill soon.
+fn small_buffer_tcp(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("socket");
+    socket.set_recv_buffer_size(1).expect("SO_RCVBUF");
+    socket.set_tcp_mss(88).expect("TCP_MAXSEG");
+    socket.connect(&SockAddr::from(addr)).expect("connect");
+    socket.set_nonblocking(true).expect("non-blocking");
+    tokio::net::TcpStream::from_std(socket.into()).expect("a tokio stream")
+}
+
+/// Says 400-byte lines in `channel` until none of `nicks` is left on the
+/// server (dropped for SendQ), one line at a time so the stalled sockets
+/// fill before the queues.
+async fn flood_until_dropped(server: &hichat_server::Server, talker: &mut TestClient, channel: &str, nicks: &[String]) {
+    let line = format!("PRIVMSG {channel} :{}", "y".repeat(400));
+    for _ in 0..20_000 {
+        talker.send(&line).await;
+        talker.sync().await;
+        if nicks.iter().all(|n| server.state().find_nick(n).is_none()) {
+            return;
+        }
+    }
+    panic!("the stalled clients were never dropped");
+}
+
+/// Waits (bounded) until the server holds no ESTABLISHED socket to the
+/// stalled clients.
+async fn assert_sockets_closed(server_port: u16, client_ports: &[u16]) {
+    let start = std::time::Instant::now();
+    while established(server_port, client_ports) > 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{} of {} sockets still ESTABLISHED {:?} after the SendQ drop",
+            established(server_port, client_ports),
+            client_ports.len(),
+            start.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Three TLS clients with tiny receive buffers join a busy channel and never
+/// read. Once they are dropped for SendQ, the server closes their sockets
+/// (it used to keep them ESTABLISHED, megabytes queued, indefinitely).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_sockets_close_when_their_clients_are_dropped() {
+    use crate::web_common::{temp_dir, test_config, write_cert, WebServer};
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let dir = temp_dir("hostile-tls-stall");
+    let (cert, key, der) = write_cert(&dir);
+    let certs = hichat_server::transport::tls::CertStore::load(&cert, &key).unwrap();
+    let mut config = test_config();
+    config.limits.sendq_bytes = 16 << 10;
+    let web = WebServer::start(config, Some(certs)).await;
+    let tls_addr = web.tls.unwrap();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(der)).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client_config));
+
+    let mut stalled = Vec::new();
+    let mut ports = Vec::new();
+    let mut nicks = Vec::new();
+    for i in 0..3 {
+        let tcp = small_buffer_tcp(tls_addr);
+        ports.push(tcp.local_addr().unwrap().port());
+        let tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.expect("handshake");
+        let (r, mut w) = tokio::io::split(tls);
+        let mut r = BufReader::new(r);
+        let nick = format!("stalled{i}");
+        w.write_all(format!("NICK {nick}\r\nUSER s 0 * :s\r\nJOIN #big\r\n").as_bytes()).await.unwrap();
+        let mut line = String::new();
+        while !line.contains(" 366 ") {
+            line.clear();
+            let n = tokio::time::timeout(crate::web_common::WAIT, r.read_line(&mut line)).await.unwrap().unwrap();
+            assert!(n > 0, "closed during registration");
+        }
+        nicks.push(nick);
+        // Kept open, never read again.
+        stalled.push((r, w));
+    }
+    assert_eq!(established(tls_addr.port(), &ports), 3);
+    let mut talker = TestClient::connect(&web.irc).await;
+    talker.register("talker").await;
+    talker.join("#big").await;
+    flood_until_dropped(&web.server, &mut talker, "#big", &nicks).await;
+    assert_sockets_closed(tls_addr.port(), &ports).await;
+    drop(stalled);
+    web.stop().await;
+}
+
+/// The same over WebSocket: the socket of a client dropped for SendQ is
+/// closed even though the client never reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_sockets_close_when_their_clients_are_dropped() {
+    use crate::web_common::{test_config, ws_send, ws_wait_for, WebServer};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let mut config = test_config();
+    config.limits.sendq_bytes = 16 << 10;
+    let web = WebServer::start(config, None).await;
+    let mut stalled = Vec::new();
+    let mut ports = Vec::new();
+    let mut nicks = Vec::new();
+    for i in 0..3 {
+        let tcp = small_buffer_tcp(web.web);
+        ports.push(tcp.local_addr().unwrap().port());
+        let mut req = format!("ws://{}/", web.web).into_client_request().unwrap();
+        req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("text.ircv3.net"));
+        let (mut ws, _) = tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("WebSocket handshake");
+        let nick = format!("wstalled{i}");
+        ws_send(&mut ws, &format!("NICK {nick}")).await;
+        ws_send(&mut ws, "USER s 0 * :s").await;
+        ws_send(&mut ws, "JOIN #big").await;
+        ws_wait_for(&mut ws, " 366 ").await;
+        nicks.push(nick);
+        stalled.push(ws);
+    }
+    assert_eq!(established(web.web.port(), &ports), 3);
+    let mut talker = TestClient::connect(&web.irc).await;
+    talker.register("talker").await;
+    talker.join("#big").await;
+    flood_until_dropped(&web.server, &mut talker, "#big", &nicks).await;
+    assert_sockets_closed(web.web.port(), &ports).await;
+    drop(stalled);
+    web.stop().await;
 }
