@@ -9,6 +9,7 @@
 //! tracked for graceful shutdown like a TCP one.
 
 mod assets;
+mod guard;
 
 use crate::config::{Config, Web};
 use crate::server::Server;
@@ -23,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,10 +59,16 @@ fn router(server: Arc<Server>) -> Router {
 #[derive(Debug, Clone, Copy)]
 struct LocalAddr(SocketAddr);
 
+/// The answer to a connection over the web listener's caps, written before
+/// it is closed.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
 /// Serves HTTP (or HTTPS with `tls`) on `listener` until the server shuts
-/// down.
+/// down. Connections are capped per address and in all, must send each
+/// request's header in time, and are closed when idle (see [`guard`]).
 pub async fn serve(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAcceptor>) {
     let app = router(server.clone());
+    let slots = Arc::new(guard::Slots::default());
     let mut shutdown = server.shutdown_signal();
     loop {
         let (stream, addr) = tokio::select! {
@@ -75,8 +82,21 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAc
                 }
             },
         };
+        let config = &server.info.config;
+        let web = &config.web;
+        let exempt = Config::ip_in(&web.trusted_proxies, addr.ip())
+            || Config::ip_in(&config.limits.connections_exempt, addr.ip());
+        let key = (!exempt).then(|| crate::ip_key::ip_key(addr.ip(), config.limits.ipv6_prefix));
+        let Some(slot) = slots.take(key, web.connections_per_ip, web.max_connections) else {
+            // A new socket's buffer is empty: the answer fits without waiting.
+            let _ = stream.try_write(BUSY);
+            tracing::debug!(addr = %addr.ip(), "web connection refused: too many");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let Ok(local) = stream.local_addr() else { continue };
+        let header_timeout = Duration::from_secs(web.header_read_timeout_secs);
+        let idle_timeout = Duration::from_secs(web.idle_timeout_secs);
         let app = app.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
@@ -86,20 +106,37 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAc
                 let mut app = app.clone();
                 tower_service::Service::call(&mut app, req)
             });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let result = match tls {
-                Some(acceptor) => match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
-                    _ => return,
-                },
-                None => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            builder.http2().timer(TokioTimer::new());
+            let activity = guard::Activity::new();
+            let stream = guard::Tracked::new(stream, activity.clone());
+            let connection = async {
+                match tls {
+                    Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+                        _ => Ok(()),
+                    },
+                    None => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+                }
             };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "web connection ended with an error");
+            // The connection future ends when a WebSocket is upgraded: from
+            // then on IRC's own timeouts apply, and the slot is given back.
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "web connection ended with an error");
+                    }
+                }
+                _ = activity.idle(idle_timeout) => tracing::debug!(addr = %addr.ip(), "web connection idle: closed"),
             }
+            drop(slot);
         });
     }
 }
+
+/// How long an HTTPS client may take to finish the TLS handshake.
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// The web client's page, or the IRC WebSocket when the request is an
 /// upgrade (clients and test suites connect to `ws://host:port/`).
