@@ -3,7 +3,6 @@
 //! and test suites connect to `ws://host:port/`.
 
 #[path = "../web_common/mod.rs"]
-#[allow(dead_code)]
 mod web_common;
 
 use futures_util::{SinkExt, StreamExt};

@@ -6,7 +6,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../web_common/mod.rs"]
-#[allow(dead_code)]
 mod web_common;
 
 mod accounts;
