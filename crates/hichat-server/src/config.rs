@@ -69,6 +69,10 @@ pub struct Limits {
     pub connections_per_ip: usize,
     /// Addresses or networks exempt from `connections_per_ip`.
     pub connections_exempt: Vec<IpNet>,
+    /// IPv6 addresses count against `connections_per_ip` (and the web
+    /// listener's limit) by their network of this many bits; 128 counts
+    /// each address singly.
+    pub ipv6_prefix: u8,
     /// Channels one user may be in (CHANLIMIT).
     pub channels_per_user: usize,
     /// Targets in one PRIVMSG/NOTICE/JOIN/... (MAXTARGETS / TARGMAX).
@@ -228,7 +232,8 @@ pub struct Web {
     /// is skipped with a warning when taken. An empty string turns it off.
     pub listen: Option<String>,
     /// Origins (`https://chat.example.org`) allowed to open the WebSocket.
-    /// Empty: only pages served by this listener (Origin matches Host).
+    /// Empty: only pages from the listener's own address (never judged by
+    /// the `Host` header, which DNS rebinding controls).
     /// `"*"` allows any.
     pub allowed_origins: Vec<String>,
     /// Reverse proxies whose `proxy_header` is believed for the client's
@@ -236,6 +241,18 @@ pub struct Web {
     pub trusted_proxies: Vec<IpNet>,
     /// The header a trusted proxy puts the client's address in.
     pub proxy_header: String,
+    /// Seconds a client has to send a request's whole header.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a web connection may pass with no bytes either way before it
+    /// is closed (not counting WebSockets, which IRC's PING keeps alive).
+    pub idle_timeout_secs: u64,
+    /// Web connections at once from one address (IPv6 by
+    /// `limits.ipv6_prefix`); trusted proxies and `limits.connections_exempt`
+    /// are exempt. WebSockets count here only until upgraded, then as IRC
+    /// connections.
+    pub connections_per_ip: usize,
+    /// Web connections at once in all.
+    pub max_connections: usize,
 }
 
 /// TLS: a certificate for IRC over TLS and HTTPS.
@@ -262,6 +279,10 @@ impl Default for Web {
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             proxy_header: "X-Forwarded-For".into(),
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            connections_per_ip: 32,
+            max_connections: 1024,
         }
     }
 }
@@ -303,6 +324,7 @@ impl Default for Limits {
             recvq_bytes: 16 << 10,
             connections_per_ip: 64,
             connections_exempt: Vec::new(),
+            ipv6_prefix: 64,
             channels_per_user: 50,
             targets_per_message: 4,
             list_entries: 100,
@@ -385,6 +407,15 @@ impl Config {
         }
         if self.limits.channel_length < 2 || self.limits.channel_length > 200 {
             return Err("limits.channel_length must be between 2 and 200".into());
+        }
+        if self.limits.ipv6_prefix > 128 {
+            return Err("limits.ipv6_prefix must be at most 128".into());
+        }
+        if self.web.header_read_timeout_secs == 0 || self.web.idle_timeout_secs == 0 {
+            return Err("web.header_read_timeout_secs and web.idle_timeout_secs must be at least 1".into());
+        }
+        if self.web.connections_per_ip == 0 || self.web.max_connections == 0 {
+            return Err("web.connections_per_ip and web.max_connections must be at least 1".into());
         }
         if self.limits.targets_per_message == 0 {
             return Err("limits.targets_per_message must be at least 1".into());

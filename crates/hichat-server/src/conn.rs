@@ -80,7 +80,7 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         tracing::info!(addr = %peer.host(), mask = %ban.mask, "connection refused: D-lined");
         return;
     }
-    let Some(id) = admit(&server, peer, &outbox, &traffic, security) else {
+    let Some((id, ip_key)) = admit(&server, peer, &outbox, &traffic, security) else {
         let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
         let _ = io.try_write(&msg.to_bytes());
         tracing::info!(addr = %peer.host(), "connection refused: too many from this address");
@@ -120,8 +120,8 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         let mut state = server.state();
         state.remove_client(id, &reason, &server.info.name);
         state.reap(&server.info.name);
-        if let Some(ip) = peer.ip() {
-            release_ip(&mut state, ip);
+        if let Some(key) = ip_key {
+            release_ip(&mut state, key);
         }
     }
     let (bytes_in, bytes_out) = conn.traffic.totals();
@@ -136,20 +136,23 @@ async fn refuse<T: Transport>(io: &T, text: String) {
 }
 
 /// Adds the client to the state unless its address has too many connections.
+/// Returns its id and the address key it counts against (kept, so that a
+/// REHASH changing `ipv6_prefix` cannot make it give back another's slot).
 fn admit(
     server: &Server,
     peer: Peer,
     outbox: &Arc<Outbox>,
     traffic: &Arc<Traffic>,
     security: Security,
-) -> Option<ClientId> {
+) -> Option<(ClientId, Option<IpAddr>)> {
     let limits = &server.info.config.limits;
     let mut state = server.state();
-    if let Some(ip) = peer.ip() {
-        let count = state.per_ip.entry(ip).or_insert(0);
+    let ip_key = peer.ip().map(|ip| crate::ip_key::ip_key(ip, limits.ipv6_prefix));
+    if let (Some(ip), Some(key)) = (peer.ip(), ip_key) {
+        let count = state.per_ip.entry(key).or_insert(0);
         if *count >= limits.connections_per_ip && !Config::ip_in(&limits.connections_exempt, ip) {
             if *count == 0 {
-                state.per_ip.remove(&ip);
+                state.per_ip.remove(&key);
             }
             return None;
         }
@@ -161,9 +164,10 @@ fn admit(
     client.tls = security.tls;
     client.certfp = security.certfp;
     state.clients.insert(id, client);
-    Some(id)
+    Some((id, ip_key))
 }
 
+/// Gives back a connection slot of the address key `ip`.
 fn release_ip(state: &mut State, ip: IpAddr) {
     if let Some(count) = state.per_ip.get_mut(&ip) {
         *count -= 1;
@@ -555,7 +559,7 @@ fn render_plain(session: &PlainSession, me: &str, buf: &mut BytesMut) {
     for line in buf[..].split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let Ok(msg) = Message::parse_bytes(line) else { continue };
         if let Some(text) = session.render(&msg, me) {
-            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(plain::visible(&text).as_bytes());
             out.extend_from_slice(b"\r\n");
         }
     }

@@ -20,6 +20,7 @@ pub mod console;
 mod flood;
 mod handlers;
 pub mod history;
+pub mod ip_key;
 mod isupport;
 mod labeled;
 pub mod listener;

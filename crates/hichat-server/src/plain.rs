@@ -29,6 +29,55 @@ pub fn clean(text: &str) -> String {
     text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0')).collect()
 }
 
+/// `text` as it may safely reach a terminal: IRC formatting codes (bold,
+/// colour and the like) are removed, and every other control character,
+/// C0 (ESC, BEL, ...), DEL or C1, is shown as a visible symbol, so that
+/// nothing another user says can retitle, clear or reprogram the
+/// terminal of someone reading with netcat.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c.is_control();
+    if !text.contains(is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // Bold, italics, underline, strike-through, monospace, reverse, reset.
+            '\x02' | '\x1d' | '\x1f' | '\x1e' | '\x11' | '\x16' | '\x0f' => {}
+            // Colour: up to two digits, then optionally a comma and two more.
+            '\x03' => skip_colour(&mut chars, |c| c.is_ascii_digit(), 2),
+            // Hex colour: six hex digits, then optionally a comma and six more.
+            '\x04' => skip_colour(&mut chars, |c| c.is_ascii_hexdigit(), 6),
+            // The Unicode "control pictures" block has one symbol per C0 code.
+            '\0'..='\x1f' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
+            '\x7f' => out.push('\u{2421}'),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// Skips the digits after a colour code: `fg` and optionally `,bg`, each at
+/// most `max` long.
+fn skip_colour(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, digit: impl Fn(char) -> bool, max: usize) {
+    let take = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        let mut n = 0;
+        while n < max && chars.next_if(|c| digit(*c)).is_some() {
+            n += 1;
+        }
+        n
+    };
+    if take(chars) > 0 {
+        let mut ahead = chars.clone();
+        if ahead.next() == Some(',') && ahead.peek().is_some_and(|c| digit(*c)) {
+            chars.next();
+            take(chars);
+        }
+    }
+}
+
 /// Where a plain-text user is in the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -228,5 +277,14 @@ mod tests {
         );
         assert_eq!(r(":srv 005 ann A B :are supported"), None);
         assert_eq!(r("PING :srv"), None);
+    }
+
+    #[test]
+    fn controls_are_made_visible_and_formatting_removed() {
+        assert_eq!(visible("plain 你好"), "plain 你好");
+        assert_eq!(visible("\x1b]0;owned\x07\x1b[2J"), "\u{241b}]0;owned\u{2407}\u{241b}[2J");
+        assert_eq!(visible("\x02bold\x02 \x0304,12red\x03 \x0399x \x03,5 \x1fu\x0f"), "bold red x ,5 u");
+        assert_eq!(visible("\x04ff00aa,000000hex\x04"), "hex");
+        assert_eq!(visible("c1:\u{9b}2J del:\x7f"), "c1:\u{fffd}2J del:\u{2421}");
     }
 }

@@ -67,9 +67,14 @@ pub struct Server {
 
 impl Server {
     pub fn new(config: Config) -> Arc<Server> {
+        Self::with_store(config, SqliteStore::in_memory())
+    }
+
+    /// A server on `store`. Only one store is made (and its schema migrated)
+    /// per server.
+    fn with_store(config: Config, store: SqliteStore) -> Arc<Server> {
         let (shutdown, _) = watch::channel(false);
         let metrics = Metrics::new();
-        let store = SqliteStore::in_memory();
         store.attach_metrics(metrics.store.clone());
         let state = State::new(config.limits.whowas_entries);
         let hashing = crate::accounts::hashing::HashPool::new(config.accounts.hash_workers, config.accounts.hash_queue);
@@ -119,10 +124,8 @@ impl Server {
     pub fn open(config: Config) -> Result<Arc<Server>, StoreError> {
         let store = SqliteStore::open(&config.server.data_dir)?;
         let records = store.load()?;
-        let mut server = Server::new(config);
+        let mut server = Server::with_store(config, store);
         let s = Arc::get_mut(&mut server).expect("a new server is not shared yet");
-        store.attach_metrics(s.metrics.store.clone());
-        s.store = Arc::new(store);
         s.state.get_mut().unwrap_or_else(|e| e.into_inner()).records = records;
         Ok(server)
     }

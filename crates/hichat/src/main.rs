@@ -5,6 +5,7 @@
 mod cert;
 mod cli;
 mod console;
+mod logging;
 mod serve;
 
 use clap::Parser;

@@ -1,6 +1,7 @@
 //! `hichat serve` and its helpers: load the config, bind, run until a signal.
 
 use crate::cli::ServeArgs;
+use crate::logging::{self, LogTarget};
 use hichat_server::rehash::ConfigSource;
 use hichat_server::transport::tls::CertStore;
 use hichat_server::{Config, Listener, Server};
@@ -48,7 +49,6 @@ impl Overrides {
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    init_logging();
     let mut config = match &args.config {
         Some(path) => match Config::load(path) {
             Ok(c) => c,
@@ -75,6 +75,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     if let Err(e) = std::fs::create_dir_all(&config.server.data_dir) {
         return fail(format!("cannot create data directory {}: {e}", config.server.data_dir.display()));
+    }
+    let stdin_tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let console_wanted = console || stdin_tty;
+    let stderr_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    match logging::init(logging::target(console_wanted, stdin_tty, stderr_tty, &config.server.data_dir)) {
+        // The first line says where the log went, as the console hides it.
+        Ok(LogTarget::File(path)) => eprintln!("hichat: logging to {} (warnings also here)", path.display()),
+        Ok(LogTarget::Stderr) => {}
+        Err((_, e)) => eprintln!("hichat: {e}; logging here instead"),
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -126,7 +135,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
             server.set_cert_store(certs);
         }
         tokio::spawn(reload_on_sighup(server.clone()));
-        let console_wanted = console || std::io::IsTerminal::is_terminal(&std::io::stdin());
         let console_done = if console_wanted { crate::console::start(&server) } else { None };
         let stop = async move {
             match console_done {
@@ -187,13 +195,6 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-}
-
-fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 /// `hichat config hash-password`: reads one line, prints an argon2id hash.

@@ -54,7 +54,7 @@ pub struct State {
     /// Folded channel name to channel.
     pub channels: HashMap<String, Channel>,
     pub whowas: Whowas,
-    /// Open connections per IP address.
+    /// Open connections per address key (IPv6 by network, see [`crate::ip_key`]).
     pub per_ip: HashMap<IpAddr, usize>,
     pub counters: Counters,
     /// What the store holds (accounts, registered channels, bans), kept in

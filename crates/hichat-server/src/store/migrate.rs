@@ -142,7 +142,14 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> rusqlite::Result
         tx.execute_batch(MIGRATIONS[version as usize])?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
-        tracing::info!(version = version + 1, "database schema migrated");
+        tracing::debug!(version = version + 1, "database schema step applied");
+    }
+    // One line, and only when something changed: a start-up log is read by
+    // a person at the console.
+    if current == 0 && target > 0 {
+        tracing::info!(version = target, "database created");
+    } else if current < target {
+        tracing::info!(from = current, to = target, "database schema migrated");
     }
     Ok(current)
 }

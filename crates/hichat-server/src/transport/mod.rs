@@ -15,6 +15,10 @@
 //! copy per direction and keeps the session code exactly the same for every
 //! transport, including its flood control, send queue and timeouts.
 //!
+//! A bridge must not outlive its connection: a client that stops reading
+//! would otherwise keep its socket, and whatever the kernel queued for it,
+//! after the connection task dropped it for SendQ ([`run_bridged`]).
+//!
 //! [`mem`] is an in-memory pair for simulations with more clients than a
 //! process may have sockets.
 
@@ -25,6 +29,28 @@ pub mod ws;
 
 use std::future::Future;
 use std::io;
+use std::time::Duration;
+
+/// How long a bridge may take to deliver what its connection left (the
+/// `ERROR` line) once the connection task has ended.
+pub const BRIDGE_GRACE: Duration = Duration::from_secs(1);
+
+/// Runs a connection task and its bridge together until both are done.
+/// When the connection ends first, the bridge gets [`BRIDGE_GRACE`] to
+/// flush and is then dropped, which closes the client's socket; returns
+/// whether it was cut short (the client was not reading). When the bridge
+/// ends first, its end of the pair closes and the connection task sees the
+/// end of the stream.
+pub async fn run_bridged(conn: impl Future<Output = ()>, bridge: impl Future<Output = ()>) -> bool {
+    tokio::pin!(conn, bridge);
+    tokio::select! {
+        _ = &mut conn => tokio::time::timeout(BRIDGE_GRACE, bridge).await.is_err(),
+        _ = &mut bridge => {
+            conn.await;
+            false
+        }
+    }
+}
 
 /// A full-duplex byte stream with readiness.
 pub trait Transport: Send + Sync + 'static {

@@ -179,12 +179,20 @@ pub async fn serve(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr, accept
     let certfp =
         tls.get_ref().1.peer_certificates().and_then(|chain| chain.first()).map(|c| client_cert::fingerprint(c));
     let security = Security { tls: true, certfp };
-    tokio::join!(conn::run_with(server, inner, Peer::Ip(addr), security), bridge(tls, outer));
+    let write_timeout = Duration::from_secs(server.info.config.limits.ping_timeout_secs);
+    let mut tls = tls;
+    let conn = conn::run_with(server, inner, Peer::Ip(addr), security);
+    if super::run_bridged(conn, bridge(&mut tls, outer, write_timeout)).await {
+        // The client takes nothing: reset the connection rather than leave
+        // the kernel holding what was queued for it.
+        let _ = tls.get_ref().0.set_zero_linger();
+    }
 }
 
 /// Copies bytes both ways between `stream` and the connection task's end
-/// of the pair until either side closes, then closes the other.
-pub async fn bridge<S: AsyncRead + AsyncWrite + Unpin>(stream: S, pair: UnixStream) {
+/// of the pair until either side closes, then closes the other. A write to
+/// the client that takes longer than `write_timeout` ends it too.
+pub async fn bridge<S: AsyncRead + AsyncWrite + Unpin>(stream: S, pair: UnixStream, write_timeout: Duration) {
     let (mut from_client, mut to_client) = tokio::io::split(stream);
     let (from_server, mut to_server) = pair.into_split();
     let upstream = async {
@@ -218,7 +226,8 @@ pub async fn bridge<S: AsyncRead + AsyncWrite + Unpin>(stream: S, pair: UnixStre
                     Err(_) => break,
                 }
             };
-            if to_client.write_all(&data).await.is_err() || to_client.flush().await.is_err() {
+            let write = async { to_client.write_all(&data).await.and(to_client.flush().await) };
+            if !matches!(tokio::time::timeout(write_timeout, write).await, Ok(Ok(()))) {
                 return;
             }
         }

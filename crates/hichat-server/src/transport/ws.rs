@@ -7,17 +7,23 @@
 //! UTF-8-only lines but is what the spec asks). A client that asks for no
 //! subprotocol gets text frames, and either kind is accepted from it.
 //!
+//! A message holds one line: one that has a CR or LF inside (rather than
+//! a single line ending, which is tolerated and trimmed) would otherwise
+//! run several commands at once, and ends the connection with `ERROR` and
+//! a close frame.
+//!
 //! Like TLS, the connection runs the ordinary connection task on one end of
 //! a Unix socket pair; [`serve`] is the bridge on the other end, turning
 //! frames into CRLF-terminated lines and lines back into frames.
 
 use crate::conn::{self, Peer};
 use crate::server::Server;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 
@@ -56,12 +62,14 @@ pub async fn serve(server: Arc<Server>, socket: WebSocket, addr: SocketAddr, pro
         }
     };
     let binary = protocol == Some(BINARY);
-    tokio::join!(conn::run(server, inner, Peer::Ip(addr)), bridge(socket, outer, binary));
+    let write_timeout = Duration::from_secs(server.info.config.limits.ping_timeout_secs);
+    super::run_bridged(conn::run(server, inner, Peer::Ip(addr)), bridge(socket, outer, binary, write_timeout)).await;
 }
 
 /// Moves lines between the WebSocket and the connection task until either
-/// side closes, then closes the other.
-async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
+/// side closes, then closes the other. Frames that the client does not take
+/// within `write_timeout` end it too.
+async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool, write_timeout: Duration) {
     let (mut ws_tx, mut ws_rx) = socket.split();
     let (from_server, mut to_server) = pair.into_split();
     let upstream = async {
@@ -73,6 +81,9 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
             let line = trim_eol(&payload);
+            if line.contains(&b'\r') || line.contains(&b'\n') {
+                return Some(MANY_LINES);
+            }
             let mut out = Vec::with_capacity(line.len() + 2);
             out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
@@ -80,6 +91,7 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 break;
             }
         }
+        None
     };
     let downstream = async {
         // Bytes of a line not yet ended; empty (and unallocated) while idle.
@@ -108,24 +120,35 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 partial = BytesMut::new();
             }
             // Queue every line read, then write them together.
-            let mut sent = Ok(());
-            for f in frames {
-                sent = ws_tx.feed(f).await;
-                if sent.is_err() {
-                    break;
+            let send = async {
+                for f in frames {
+                    ws_tx.feed(f).await?;
                 }
-            }
-            if sent.is_err() || ws_tx.flush().await.is_err() {
+                ws_tx.flush().await
+            };
+            if !matches!(tokio::time::timeout(write_timeout, send).await, Ok(Ok(()))) {
                 break;
             }
         }
-        let _ = ws_tx.send(Message::Close(None)).await;
+        let _ = tokio::time::timeout(super::BRIDGE_GRACE, ws_tx.send(Message::Close(None))).await;
     };
-    tokio::select! {
-        _ = upstream => {}
-        _ = downstream => {}
+    let refused = tokio::select! {
+        refused = upstream => refused,
+        _ = downstream => None,
+    };
+    if let Some(reason) = refused {
+        let error = hichat_proto::Message::new("ERROR", [reason]).to_bytes();
+        let close = CloseFrame { code: close_code::PROTOCOL, reason: "one IRC line per message".into() };
+        let goodbye = async {
+            ws_tx.feed(frame(trim_eol(&error), binary)).await?;
+            ws_tx.send(Message::Close(Some(close))).await
+        };
+        let _ = tokio::time::timeout(super::BRIDGE_GRACE, goodbye).await;
     }
 }
+
+/// Why a message with several lines ends the connection.
+const MANY_LINES: &str = "Closing Link: a WebSocket message must hold one IRC line, without CR or LF inside";
 
 /// One line as the frame type the subprotocol asks for.
 fn frame(line: &[u8], binary: bool) -> Message {

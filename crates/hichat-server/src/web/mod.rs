@@ -1,5 +1,6 @@
-//! The web listener (axum): the browser client, IRC over WebSocket at
-//! `/ws`, `/healthz` for load balancers and `/metrics` for Prometheus.
+//! The web listener (axum): the browser client, IRC over WebSocket (at `/`,
+//! `/ws` or any other path that is not a file of the client, as Ergo does),
+//! `/healthz` for load balancers and `/metrics` for Prometheus.
 //!
 //! Connections are accepted here rather than by `axum::serve` so that the
 //! same loop can do HTTPS (a TLS handshake first) and hand every request
@@ -8,19 +9,22 @@
 //! tracked for graceful shutdown like a TCP one.
 
 mod assets;
+mod guard;
 
 use crate::config::{Config, Web};
 use crate::server::Server;
 use crate::transport::tls::TlsAcceptor;
 use crate::transport::{ws, Kind};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,13 +50,25 @@ fn router(server: Arc<Server>) -> Router {
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
+        .fallback(websocket_or_not_found)
         .with_state(WebState { server })
 }
 
+/// The address a web connection was accepted on: a page served from it is
+/// of the same origin, whatever `Host` header the request carries.
+#[derive(Debug, Clone, Copy)]
+struct LocalAddr(SocketAddr);
+
+/// The answer to a connection over the web listener's caps, written before
+/// it is closed.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
 /// Serves HTTP (or HTTPS with `tls`) on `listener` until the server shuts
-/// down.
+/// down. Connections are capped per address and in all, must send each
+/// request's header in time, and are closed when idle (see [`guard`]).
 pub async fn serve(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAcceptor>) {
     let app = router(server.clone());
+    let slots = Arc::new(guard::Slots::default());
     let mut shutdown = server.shutdown_signal();
     loop {
         let (stream, addr) = tokio::select! {
@@ -66,32 +82,89 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAc
                 }
             },
         };
+        let config = &server.info.config;
+        let web = &config.web;
+        let exempt = Config::ip_in(&web.trusted_proxies, addr.ip())
+            || Config::ip_in(&config.limits.connections_exempt, addr.ip());
+        let key = (!exempt).then(|| crate::ip_key::ip_key(addr.ip(), config.limits.ipv6_prefix));
+        let Some(slot) = slots.take(key, web.connections_per_ip, web.max_connections) else {
+            // A new socket's buffer is empty: the answer fits without waiting.
+            let _ = stream.try_write(BUSY);
+            tracing::debug!(addr = %addr.ip(), "web connection refused: too many");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
+        let Ok(local) = stream.local_addr() else { continue };
+        let header_timeout = Duration::from_secs(web.header_read_timeout_secs);
+        let idle_timeout = Duration::from_secs(web.idle_timeout_secs);
         let app = app.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(addr));
+                req.extensions_mut().insert(LocalAddr(local));
                 let mut app = app.clone();
                 tower_service::Service::call(&mut app, req)
             });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let result = match tls {
-                Some(acceptor) => match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
-                    _ => return,
-                },
-                None => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            builder.http2().timer(TokioTimer::new());
+            let activity = guard::Activity::new();
+            let stream = guard::Tracked::new(stream, activity.clone());
+            let connection = async {
+                match tls {
+                    Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+                        _ => Ok(()),
+                    },
+                    None => builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await,
+                }
             };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "web connection ended with an error");
+            // The connection future ends when a WebSocket is upgraded: from
+            // then on IRC's own timeouts apply, and the slot is given back.
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "web connection ended with an error");
+                    }
+                }
+                _ = activity.idle(idle_timeout) => tracing::debug!(addr = %addr.ip(), "web connection idle: closed"),
             }
+            drop(slot);
         });
     }
 }
 
-async fn index() -> Response {
-    asset_response(assets::INDEX)
+/// How long an HTTPS client may take to finish the TLS handshake.
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// The web client's page, or the IRC WebSocket when the request is an
+/// upgrade (clients and test suites connect to `ws://host:port/`).
+async fn index(
+    web: State<WebState>,
+    peer: ConnectInfo<SocketAddr>,
+    local: Extension<LocalAddr>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match upgrade {
+        Ok(upgrade) => websocket(web, peer, local, headers, upgrade).await,
+        Err(_) => asset_response(assets::INDEX),
+    }
+}
+
+/// Any other path: the IRC WebSocket for an upgrade request, else 404.
+async fn websocket_or_not_found(
+    web: State<WebState>,
+    peer: ConnectInfo<SocketAddr>,
+    local: Extension<LocalAddr>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match upgrade {
+        Ok(upgrade) => websocket(web, peer, local, headers, upgrade).await,
+        Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -129,11 +202,11 @@ async fn metrics(State(web): State<WebState>) -> Response {
 async fn websocket(
     State(web): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    uri: Uri,
+    Extension(LocalAddr(local)): Extension<LocalAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(web.config(), &headers, &uri) {
+    if !origin_allowed(web.config(), &headers, local) {
         tracing::info!(addr = %peer.ip(), origin = ?headers.get(header::ORIGIN), "WebSocket refused: origin not allowed");
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
     }
@@ -154,17 +227,51 @@ async fn websocket(
 }
 
 /// Whether a WebSocket request's `Origin` may connect: a request without
-/// one (not from a browser), a page from this same listener, or one of the
-/// configured origins.
-fn origin_allowed(config: &Web, headers: &HeaderMap, uri: &Uri) -> bool {
+/// one (not from a browser), one of the configured origins, or a page from
+/// this listener's own address (`local`, or `localhost` on a loopback
+/// listener). The `Host` header is not trusted: with DNS rebinding, a page
+/// from `http://evil.example:8080` sends `Host: evil.example:8080` to an
+/// address it does not own.
+fn origin_allowed(config: &Web, headers: &HeaderMap, local: SocketAddr) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let Ok(origin) = origin.to_str() else { return false };
     if config.allowed_origins.iter().any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
         return true;
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
-    let origin_host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    let Some((host, port)) = origin_host_port(origin) else { return false };
+    let local_ip = local.ip().to_canonical();
+    if port != local.port() {
+        return false;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical() == local_ip,
+        Err(_) => host.eq_ignore_ascii_case("localhost") && local_ip.is_loopback(),
+    }
+}
+
+/// The host and port of an origin (`http://127.0.0.1:8080`, `https://[::1]`,
+/// `http://localhost`), the port defaulting to the scheme's.
+fn origin_host_port(origin: &str) -> Option<(&str, u16)> {
+    let (rest, default) = match origin.split_once("://")? {
+        (scheme, rest) if scheme.eq_ignore_ascii_case("http") => (rest, 80),
+        (scheme, rest) if scheme.eq_ignore_ascii_case("https") => (rest, 443),
+        _ => return None,
+    };
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match rest.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default,
+    };
+    (!host.is_empty()).then_some((host, port))
 }
 
 /// The client's address: the socket's, or when the socket is a trusted
@@ -205,17 +312,35 @@ mod tests {
 
     #[test]
     fn origins() {
-        let uri: Uri = "/ws".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         let mut c = Web::default();
-        assert!(origin_allowed(&c, &headers(&[("host", "127.0.0.1:8080")]), &uri));
+        assert!(origin_allowed(&c, &headers(&[("host", "127.0.0.1:8080")]), local));
         let same = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]);
-        assert!(origin_allowed(&c, &same, &uri));
+        assert!(origin_allowed(&c, &same, local));
+        assert!(origin_allowed(&c, &headers(&[("origin", "http://localhost:8080")]), local));
+        assert!(!origin_allowed(&c, &headers(&[("origin", "http://localhost:8081")]), local));
+        assert!(!origin_allowed(&c, &headers(&[("origin", "http://127.0.0.1")]), local));
+        let rebound = headers(&[("host", "evil.example:8080"), ("origin", "http://evil.example:8080")]);
+        assert!(!origin_allowed(&c, &rebound, local));
         let other = headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")]);
-        assert!(!origin_allowed(&c, &other, &uri));
+        assert!(!origin_allowed(&c, &other, local));
         c.allowed_origins = vec!["https://evil.example".into()];
-        assert!(origin_allowed(&c, &other, &uri));
+        assert!(origin_allowed(&c, &other, local));
         c.allowed_origins = vec!["*".into()];
-        assert!(origin_allowed(&c, &other, &uri));
+        assert!(origin_allowed(&c, &other, local));
+    }
+
+    #[test]
+    fn origin_addresses() {
+        let v6: SocketAddr = "[::1]:443".parse().unwrap();
+        let c = Web::default();
+        assert!(origin_allowed(&c, &headers(&[("origin", "https://[::1]")]), v6));
+        assert!(!origin_allowed(&c, &headers(&[("origin", "http://[::1]")]), v6));
+        let public: SocketAddr = "192.0.2.7:8080".parse().unwrap();
+        assert!(origin_allowed(&c, &headers(&[("origin", "http://192.0.2.7:8080")]), public));
+        assert!(!origin_allowed(&c, &headers(&[("origin", "http://localhost:8080")]), public));
+        assert_eq!(origin_host_port("ftp://x"), None);
+        assert_eq!(origin_host_port("http://"), None);
     }
 
     #[test]
