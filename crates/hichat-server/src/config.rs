@@ -137,6 +137,32 @@ pub struct HistorySection {
     pub query_limit: usize,
     /// Seconds between retention passes.
     pub prune_interval_secs: u64,
+    /// What a client with neither server-time nor batch gets replayed on
+    /// JOIN, where a plain line would look live.
+    pub replay_untagged: UntaggedReplay,
+    /// Client-only tags stored with a line (others are relayed, not kept).
+    pub stored_tags: Vec<String>,
+    /// Most bytes of client-only tags stored with one line; tags past it
+    /// are left out, and a TAGMSG left with none is not stored.
+    pub max_stored_tag_bytes: usize,
+    /// Bytes of history one user may have stored per minute (a burst of as
+    /// much, then refilled evenly); past it their lines are relayed but not
+    /// stored. 0 for no limit.
+    pub user_bytes_per_minute: usize,
+    /// Most channels one NICK or QUIT is stored in (the user's first
+    /// joined); 0 stores them in none.
+    pub max_event_channels: usize,
+}
+
+/// Replay on JOIN for clients that could not tell it from live lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UntaggedReplay {
+    /// Nothing: only clients with server-time or batch get a replay.
+    Skip,
+    /// NOTICEs from the server, each with the original time and nick in
+    /// its text.
+    Notice,
 }
 
 impl Default for HistorySection {
@@ -148,6 +174,13 @@ impl Default for HistorySection {
             replay_lines: 20,
             query_limit: 100,
             prune_interval_secs: 60,
+            replay_untagged: UntaggedReplay::Notice,
+            stored_tags: ["+draft/reply", "+draft/react", "+draft/unreact", "+draft/channel-context"]
+                .map(str::to_owned)
+                .to_vec(),
+            max_stored_tag_bytes: 512,
+            user_bytes_per_minute: 65_536,
+            max_event_channels: 20,
         }
     }
 }

@@ -58,7 +58,9 @@ pub fn reader_of(ctx: &Ctx<'_>) -> Reader {
         Some(account) => (format!("a:{}", casemap::fold(account)), 0),
         None => (format!("n:{}", casemap::fold(&me.nick)), nick_since(ctx)),
     };
-    Reader { channels: me.channels.clone(), owner, private_since }
+    let channels =
+        me.channels.iter().filter_map(|k| Some((k.clone(), crate::history::channel_since(ctx.state, k, ctx.id)?)));
+    Reader { channels: channels.collect(), owner, private_since }
 }
 
 /// Since when (Unix ms) the client has held its nick: a nick-keyed reader

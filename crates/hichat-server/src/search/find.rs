@@ -1,10 +1,10 @@
 //! Running a search: the SQL over `messages` and its full-text index,
 //! limited to what the searching user may read.
 //!
-//! A user reads what CHATHISTORY would give them (docs/store.md): the
-//! channels they are in, and their own side of private conversations — by
-//! account when logged in, else by nick and only from the time they took
-//! it. [`Reader`] carries exactly that, built by the caller from the live
+//! A user reads what CHATHISTORY would give them (docs/history.md): the
+//! channels they are in, each from the time they may read it from, and
+//! their own side of private conversations — by account when logged in,
+//! else by nick and only from the time they took it. [`Reader`] carries exactly that, built by the caller from the live
 //! state; the SQL never widens it, and `in:` filters only narrow it.
 
 use super::query::SearchQuery;
@@ -17,8 +17,10 @@ use rusqlite::Connection;
 /// Whose history a search may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reader {
-    /// Folded names of the channels the user is in.
-    pub channels: Vec<String>,
+    /// Folded names of the channels the user is in, each with the time
+    /// (Unix ms) it may read that channel from
+    /// ([`crate::history::channel_since`]).
+    pub channels: Vec<(String, u64)>,
     /// The user's prefix of private view keys: `a:<account>` or `n:<nick>`
     /// (see [`crate::store::history::private_key`]).
     pub owner: String,
@@ -62,15 +64,16 @@ pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<Histor
     // Where: the reader's channels and conversations, narrowed by `in:`.
     let (in_channels, in_nicks): (Vec<String>, Vec<String>) =
         q.within.iter().map(|w| casemap::fold(w)).partition(|w| w.starts_with(['#', '&']));
-    let channels: Vec<&String> = if q.within.is_empty() {
+    let channels: Vec<&(String, u64)> = if q.within.is_empty() {
         r.channels.iter().collect()
     } else {
-        r.channels.iter().filter(|c| in_channels.contains(c)).collect()
+        r.channels.iter().filter(|(c, _)| in_channels.contains(c)).collect()
     };
     // Each scope separately, so that each can use its own index.
     let mut scopes = Vec::new();
-    for c in channels {
-        scopes.push(format!("(m.target = {} AND m.peer_target IS NULL)", arg(Value::Text(c.clone()))));
+    for (c, since) in channels {
+        let (c, since) = (arg(Value::Text(c.clone())), arg(Value::Integer(*since as i64)));
+        scopes.push(format!("(m.target = {c} AND m.peer_target IS NULL AND m.time >= {since})"));
     }
     let private = if q.within.is_empty() {
         // Every key `<owner> <nick>`: after `<owner> `, before `<owner>!`.
@@ -183,7 +186,7 @@ mod tests {
 
     fn reader(channels: &[&str], owner: &str, since: u64) -> Reader {
         Reader {
-            channels: channels.iter().map(|c| (*c).to_owned()).collect(),
+            channels: channels.iter().map(|c| ((*c).to_owned(), 0)).collect(),
             owner: owner.into(),
             private_since: since,
         }

@@ -221,7 +221,8 @@ impl State {
             Channel::new(display_name.to_owned(), now)
         });
         let prefixes = channel::Prefixes { op: created, voice: false };
-        chan.members.insert(id, channel::Member { prefixes, outbox, caps });
+        let joined_ms = crate::clock::unix_millis();
+        chan.members.insert(id, channel::Member { prefixes, outbox, caps, joined_ms });
         created
     }
 
@@ -231,6 +232,7 @@ impl State {
             chan.members.remove(&id);
             if chan.members.is_empty() {
                 self.channels.remove(chan_key);
+                self.history.channel_ended(chan_key, &self.records);
             }
         }
         if let Some(c) = self.clients.get_mut(&id) {
@@ -257,6 +259,7 @@ impl State {
                 chan.members.remove(&id);
                 if chan.members.is_empty() {
                     self.channels.remove(key);
+                    self.history.channel_ended(key, &self.records);
                 }
             }
         }

@@ -88,6 +88,12 @@ pub(super) fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> 
         Change::RedactHistory { msgid, channel } => {
             history::redact(db, msgid, channel.as_deref())?;
         }
+        Change::ForgetChannelHistory(channel) => {
+            history::forget_channel(db, Some(channel))?;
+        }
+        Change::ForgetUnregisteredHistory => {
+            history::forget_channel(db, None)?;
+        }
         Change::RenameHistory { from, to, display } => {
             history::rename(db, from, to, display)?;
         }

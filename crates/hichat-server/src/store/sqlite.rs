@@ -460,7 +460,12 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
                 let sp = tx.savepoint()?;
                 let result = apply(&sp, change);
                 if result.is_ok() {
-                    if matches!(**change, Change::RedactHistory { .. }) {
+                    if matches!(
+                        **change,
+                        Change::RedactHistory { .. }
+                            | Change::ForgetChannelHistory(_)
+                            | Change::ForgetUnregisteredHistory
+                    ) {
                         // Its DELETE was the last statement.
                         lines_delta -= sp.changes() as i64;
                     }
