@@ -152,6 +152,9 @@ pub struct HistorySection {
     /// Most channels one NICK or QUIT is stored in (the user's first
     /// joined); 0 stores them in none.
     pub max_event_channels: usize,
+    /// Most full-text matches one SEARCH looks at (newest first) before
+    /// keeping those the user may read: what a search may cost.
+    pub search_scan_limit: usize,
 }
 
 /// Replay on JOIN for clients that could not tell it from live lines.
@@ -181,6 +184,7 @@ impl Default for HistorySection {
             max_stored_tag_bytes: 512,
             user_bytes_per_minute: 65_536,
             max_event_channels: 20,
+            search_scan_limit: 20_000,
         }
     }
 }

@@ -95,7 +95,12 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
         match parse(&msg.params) {
             Ok(query) => {
                 let limit = query.limit.unwrap_or(DEFAULT_RESULTS).clamp(1, MAX_RESULTS);
-                Some(SearchRequest { query, reader: reader_of(ctx), limit })
+                Some(SearchRequest {
+                    query,
+                    reader: reader_of(ctx),
+                    limit,
+                    scan: ctx.info.config.history.search_scan_limit,
+                })
             }
             Err(e) => {
                 fail(ctx, "SEARCH", "INVALID_PARAMS", &[], &e.to_string());

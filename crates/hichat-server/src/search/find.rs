@@ -36,6 +36,9 @@ pub struct SearchRequest {
     pub reader: Reader,
     /// Most lines returned (the newest matches).
     pub limit: usize,
+    /// Most index matches looked at, newest first, before the reader's
+    /// filters: what one search may cost, whatever the reader may read.
+    pub scan: usize,
 }
 
 /// The columns read, in the order [`row_to_line`] takes them.
@@ -48,7 +51,10 @@ const COLUMNS: &str = "m.id, m.msgid, m.time, m.target, m.peer_target, m.command
 /// With words to find, the full-text index drives the query: FTS5 yields
 /// matches newest-stored first (by row id, which follows the order lines
 /// were relayed) and SQLite stops once `limit` of them pass the filters,
-/// so a common word costs no more than a rare one. Filters alone read each
+/// so a common word costs no more than a rare one. At most `scan` matches
+/// are looked at, so a common word searched by someone who may read few
+/// of its lines (every match read, then dropped) costs no more than that:
+/// such a search finds the matches among the newest `scan` only. Filters alone read each
 /// channel (and the private conversations) newest first through the
 /// `(target, time)` indexes, `limit` lines at most from each.
 pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<HistoryLine>> {
@@ -117,9 +123,15 @@ pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<Histor
     let sql = match q.fts_expression() {
         Some(expr) => {
             let expr = arg(Value::Text(expr));
+            let scan = arg(Value::Integer(req.scan.min(i64::MAX as usize) as i64));
+            // CROSS JOIN keeps the index first: driven by the reader's
+            // (target, time) ranges instead, each row would be a lookup in
+            // the index, every line of the reader's channels.
             format!(
-                "SELECT {COLUMNS} FROM messages_fts f JOIN messages m ON m.id = f.rowid
-                 WHERE messages_fts MATCH {expr} AND ({}) AND {conditions}
+                "SELECT {COLUMNS} FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {expr}
+                                       ORDER BY rowid DESC LIMIT {scan}) f
+                 CROSS JOIN messages m ON m.id = f.rowid
+                 WHERE ({}) AND {conditions}
                  ORDER BY f.rowid DESC LIMIT {limit}",
                 scopes.join(" OR ")
             )
@@ -193,7 +205,12 @@ mod tests {
     }
 
     fn ids(store: &SqliteStore, reader: &Reader, query: &str) -> Vec<String> {
-        let req = SearchRequest { query: SearchQuery::parse(query).unwrap(), reader: reader.clone(), limit: 50 };
+        let req = SearchRequest {
+            query: SearchQuery::parse(query).unwrap(),
+            reader: reader.clone(),
+            limit: 50,
+            scan: 10_000,
+        };
         store.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect()
     }
 
@@ -233,10 +250,11 @@ mod tests {
     fn newest_matches_oldest_first() {
         let s = store();
         let ann = reader(&["#a"], "a:ann", 0);
-        let req = SearchRequest { query: SearchQuery::parse("otter").unwrap(), reader: ann.clone(), limit: 2 };
+        let req =
+            SearchRequest { query: SearchQuery::parse("otter").unwrap(), reader: ann.clone(), limit: 2, scan: 10_000 };
         let found: Vec<_> = s.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect();
         assert_eq!(found, ["m6", "m7"]);
-        let req = SearchRequest { query: SearchQuery::parse("in:#a").unwrap(), reader: ann, limit: 1 };
+        let req = SearchRequest { query: SearchQuery::parse("in:#a").unwrap(), reader: ann, limit: 1, scan: 10_000 };
         let found: Vec<_> = s.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect();
         assert_eq!(found, ["m7"], "a TOPIC is not a search result");
         assert_eq!(

@@ -712,6 +712,7 @@ mod tests {
                 private_since: 0,
             },
             limit: 10,
+            scan: 10_000,
         };
         let found = store.search_history(&req).unwrap();
         let indexed = started.elapsed();
