@@ -88,6 +88,13 @@ pub struct Limits {
     pub registration_timeout_secs: u64,
     /// WHOWAS entries kept.
     pub whowas_entries: usize,
+    /// Read markers (draft/read-marker) kept per account, and per nick for
+    /// users not logged in; the oldest goes to make room. At most
+    /// [`crate::store::MAX_READ_MARKERS`].
+    pub read_markers_per_user: usize,
+    /// Nicks whose read markers are kept in memory at once (markers of
+    /// users not logged in are dropped when the nick is released).
+    pub read_marker_nicks: usize,
 }
 
 /// Input flood control: a token bucket per client. Each command costs one
@@ -304,6 +311,8 @@ impl Default for Limits {
             ping_timeout_secs: 60,
             registration_timeout_secs: 60,
             whowas_entries: 1000,
+            read_markers_per_user: 200,
+            read_marker_nicks: 10_000,
         }
     }
 }
@@ -378,6 +387,9 @@ impl Config {
         }
         if self.flood.enabled && (self.flood.burst == 0 || self.flood.lines_per_second == 0) {
             return Err("flood.burst and flood.lines_per_second must be at least 1".into());
+        }
+        if self.limits.read_markers_per_user > crate::store::MAX_READ_MARKERS {
+            return Err(format!("limits.read_markers_per_user is at most {}", crate::store::MAX_READ_MARKERS).into());
         }
         if self.history.query_limit == 0 || self.history.prune_interval_secs == 0 {
             return Err("history.query_limit and history.prune_interval_secs must be at least 1".into());

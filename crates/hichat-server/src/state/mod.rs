@@ -266,6 +266,7 @@ impl State {
         let folded = casemap::fold(&client.nick);
         if self.nicks.get(&folded) == Some(&id) {
             self.nicks.remove(&folded);
+            self.nick_markers.forget(&folded);
         }
         if client.registered {
             self.whowas.remember(&client, server_name);

@@ -126,6 +126,9 @@ pub(super) fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> 
                 params![account, target, *time as i64],
             )?;
         }
+        Change::ForgetReadMarker { account, target } => {
+            db.execute("DELETE FROM read_markers WHERE account = ?1 AND target = ?2", params![account, target])?;
+        }
         Change::RenameChannel { from, to, display } => rename_channel(db, from, to, display)?,
     }
     Ok(())

@@ -257,3 +257,76 @@ async fn a_search_by_someone_who_may_read_little_is_bounded() {
     assert!(searches < Duration::from_secs(2), "5 searches took {searches:?}");
     server.stop().await;
 }
+
+/// Read markers stored for `account`, as the store has them.
+async fn stored_markers(server: &TestServer, account: &str) -> i64 {
+    let store = server.server.store.clone();
+    tokio::task::spawn_blocking(move || store.flush().wait()).await.unwrap().unwrap();
+    let db = hichat_server::store::SqliteStore::file_in(&server.server.info.config.server.data_dir);
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.query_row("SELECT count(*) FROM read_markers WHERE account = ?1", [account], |r| r.get(0)).unwrap()
+}
+
+/// Finding 12: 60 MARKREADs for channels that do not exist made 60 stored
+/// rows; now each is refused, and the markers of targets the user can see
+/// are bounded (the oldest goes).
+#[tokio::test]
+async fn read_markers_only_for_visible_targets_and_bounded() {
+    let server = server_on_disk("hostile-history-markers", |c| c.limits.read_markers_per_user = 5).await;
+    let mut m = history_client(&server, "mallory", "draft/read-marker").await;
+    m.send("PRIVMSG NickServ :REGISTER hunter22").await;
+    m.expect("900").await;
+    for i in 0..60 {
+        m.send(&format!("MARKREAD #nowhere{i} timestamp=2024-01-01T00:00:00.000Z")).await;
+    }
+    for i in 0..60 {
+        let fail = m.expect("FAIL").await;
+        assert_eq!(fail.params[..3], ["MARKREAD", "INVALID_PARAMS", &format!("#nowhere{i}")]);
+    }
+    assert_eq!(stored_markers(&server, "mallory").await, 0);
+    // A secret channel mallory is not in is no target either.
+    let mut alice = server.client("alice").await;
+    alice.join("#hidden").await;
+    alice.send("MODE #hidden +s").await;
+    alice.sync().await;
+    m.send("MARKREAD #hidden timestamp=2024-01-01T00:00:00.000Z").await;
+    assert_eq!(m.expect("FAIL").await.params[1], "INVALID_PARAMS");
+    // Ten channels mallory is in: five markers kept, the newest.
+    for i in 0..10 {
+        m.join(&format!("#m{i}")).await;
+        m.send(&format!("MARKREAD #m{i} timestamp=2024-01-01T00:00:0{i}.000Z")).await;
+        m.expect("MARKREAD").await;
+    }
+    assert_eq!(stored_markers(&server, "mallory").await, 5);
+    m.send("MARKREAD #m9").await;
+    assert_eq!(m.expect("MARKREAD").await.params[1], "timestamp=2024-01-01T00:00:09.000Z");
+    m.send("MARKREAD #m0").await;
+    assert_eq!(m.expect("MARKREAD").await.params[1], "*");
+    server.stop().await;
+}
+
+/// Finding 12: the next user of a nick got the previous holder's markers.
+#[tokio::test]
+async fn the_next_holder_of_a_nick_has_none_of_its_read_markers() {
+    let server = TestServer::start().await;
+    let mut ann = history_client(&server, "ann", "draft/read-marker").await;
+    ann.join("#c").await;
+    ann.send("MARKREAD #c timestamp=2024-01-01T00:00:00.000Z").await;
+    ann.expect("MARKREAD").await;
+    ann.send("NICK ann_away").await;
+    ann.sync().await;
+    let mut mallory = history_client(&server, "ann", "draft/read-marker").await;
+    mallory.send("MARKREAD #c").await;
+    assert_eq!(mallory.expect("MARKREAD").await.params[1], "*");
+    // On QUIT too.
+    let mut bob = history_client(&server, "bob", "draft/read-marker").await;
+    bob.join("#c").await;
+    bob.send("MARKREAD #c timestamp=2024-01-01T00:00:00.000Z").await;
+    bob.expect("MARKREAD").await;
+    bob.send("QUIT").await;
+    bob.read_to_close().await;
+    let mut next = history_client(&server, "bob", "draft/read-marker").await;
+    next.send("MARKREAD #c").await;
+    assert_eq!(next.expect("MARKREAD").await.params[1], "*");
+    server.stop().await;
+}
