@@ -332,12 +332,21 @@ fn message_line(
 /// several channels is stored in each, under one msgid. The sender's lines
 /// count against its write budget.
 pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
+    record_event_by(state, chan_key, msg, msgid, None);
+}
+
+/// [`record_event`] by client `by` when known (a NICK's source is its old
+/// nick, no longer anyone's), else by whoever `msg`'s source is.
+fn record_event_by(state: &State, chan_key: &str, msg: &Message, msgid: &str, by: Option<ClientId>) {
     if !state.history.enabled() {
         return;
     }
     let command = msg.command.to_ascii_uppercase();
     let prefix = msg.source.clone().unwrap_or_default();
-    let sender = prefix.split_once('!').and_then(|(nick, _)| state.find_nick(nick)).filter(|c| c.prefix == prefix);
+    let sender = match by {
+        Some(id) => state.client(id),
+        None => prefix.split_once('!').and_then(|(nick, _)| state.find_nick(nick)).filter(|c| c.prefix == prefix),
+    };
     let mut params = msg.params.clone();
     let text = match command.as_str() {
         "JOIN" => {
@@ -370,7 +379,7 @@ pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
 pub fn record_event_in_channels(state: &State, id: ClientId, relay: &Relay) {
     let (Some(msgid), Some(c)) = (relay.msgid(), state.client(id)) else { return };
     for key in c.channels.iter().take(state.history.max_event_channels) {
-        record_event(state, key, relay.message(), msgid);
+        record_event_by(state, key, relay.message(), msgid, Some(id));
     }
 }
 

@@ -579,6 +579,23 @@ mod tests {
     }
 
     #[test]
+    fn only_the_newest_read_markers_are_loaded() {
+        let store = SqliteStore::in_memory();
+        store.submit(Change::CreateAccount(account("Ann"))).wait().unwrap();
+        let n = MAX_READ_MARKERS as u64 + 5;
+        let pending: Vec<_> = (0..n)
+            .map(|i| store.submit(Change::SetReadMarker { account: "ann".into(), target: format!("#c{i}"), time: i }))
+            .collect();
+        pending.into_iter().for_each(|p| p.wait().unwrap());
+        let forget = Change::ForgetReadMarker { account: "ann".into(), target: format!("#c{}", n - 1) };
+        store.submit(forget).wait().unwrap();
+        let markers = &store.load().unwrap().read_markers["ann"];
+        assert_eq!(markers.len(), MAX_READ_MARKERS);
+        assert!(!markers.contains_key("#c0") && !markers.contains_key(&format!("#c{}", n - 1)));
+        assert_eq!(markers.get("#c5"), Some(&5), "the oldest went first");
+    }
+
+    #[test]
     fn changes_last_across_reopen() {
         let dir = temp_dir("reopen");
         let store = SqliteStore::open(&dir).unwrap();
