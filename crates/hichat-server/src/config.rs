@@ -389,7 +389,7 @@ impl Config {
             return Err("flood.burst and flood.lines_per_second must be at least 1".into());
         }
         if self.limits.read_markers_per_user > crate::store::MAX_READ_MARKERS {
-            return Err(format!("limits.read_markers_per_user is at most {}", crate::store::MAX_READ_MARKERS).into());
+            return Err(format!("limits.read_markers_per_user is at most {}", crate::store::MAX_READ_MARKERS));
         }
         if self.history.query_limit == 0 || self.history.prune_interval_secs == 0 {
             return Err("history.query_limit and history.prune_interval_secs must be at least 1".into());

@@ -141,7 +141,7 @@ impl Recorder {
     fn stored_tags(&self, tags: &[Tag]) -> String {
         let mut s = String::new();
         for t in crate::client_tags::relayed(tags) {
-            if !self.stored_tags.iter().any(|k| *k == t.key) {
+            if !self.stored_tags.contains(&t.key) {
                 continue;
             }
             let mut one = t.key.clone();
