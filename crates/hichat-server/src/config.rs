@@ -97,6 +97,13 @@ pub struct Limits {
     pub registration_timeout_secs: u64,
     /// WHOWAS entries kept.
     pub whowas_entries: usize,
+    /// Read markers (draft/read-marker) kept per account, and per nick for
+    /// users not logged in; the oldest goes to make room. At most
+    /// [`crate::store::MAX_READ_MARKERS`].
+    pub read_markers_per_user: usize,
+    /// Nicks whose read markers are kept in memory at once (markers of
+    /// users not logged in are dropped when the nick is released).
+    pub read_marker_nicks: usize,
 }
 
 /// Input flood control: a token bucket per client. Each command costs one
@@ -189,6 +196,35 @@ pub struct HistorySection {
     pub query_limit: usize,
     /// Seconds between retention passes.
     pub prune_interval_secs: u64,
+    /// What a client with neither server-time nor batch gets replayed on
+    /// JOIN, where a plain line would look live.
+    pub replay_untagged: UntaggedReplay,
+    /// Client-only tags stored with a line (others are relayed, not kept).
+    pub stored_tags: Vec<String>,
+    /// Most bytes of client-only tags stored with one line; tags past it
+    /// are left out, and a TAGMSG left with none is not stored.
+    pub max_stored_tag_bytes: usize,
+    /// Bytes of history one user may have stored per minute (a burst of as
+    /// much, then refilled evenly); past it their lines are relayed but not
+    /// stored. 0 for no limit.
+    pub user_bytes_per_minute: usize,
+    /// Most channels one NICK or QUIT is stored in (the user's first
+    /// joined); 0 stores them in none.
+    pub max_event_channels: usize,
+    /// Most full-text matches one SEARCH looks at (newest first) before
+    /// keeping those the user may read: what a search may cost.
+    pub search_scan_limit: usize,
+}
+
+/// Replay on JOIN for clients that could not tell it from live lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UntaggedReplay {
+    /// Nothing: only clients with server-time or batch get a replay.
+    Skip,
+    /// NOTICEs from the server, each with the original time and nick in
+    /// its text.
+    Notice,
 }
 
 impl Default for HistorySection {
@@ -200,6 +236,14 @@ impl Default for HistorySection {
             replay_lines: 20,
             query_limit: 100,
             prune_interval_secs: 60,
+            replay_untagged: UntaggedReplay::Notice,
+            stored_tags: ["+draft/reply", "+draft/react", "+draft/unreact", "+draft/channel-context"]
+                .map(str::to_owned)
+                .to_vec(),
+            max_stored_tag_bytes: 512,
+            user_bytes_per_minute: 65_536,
+            max_event_channels: 20,
+            search_scan_limit: 20_000,
         }
     }
 }
@@ -339,6 +383,8 @@ impl Default for Limits {
             ping_timeout_secs: 60,
             registration_timeout_secs: 60,
             whowas_entries: 1000,
+            read_markers_per_user: 200,
+            read_marker_nicks: 10_000,
         }
     }
 }
@@ -422,6 +468,9 @@ impl Config {
         }
         if self.flood.enabled && (self.flood.burst == 0 || self.flood.lines_per_second == 0) {
             return Err("flood.burst and flood.lines_per_second must be at least 1".into());
+        }
+        if self.limits.read_markers_per_user > crate::store::MAX_READ_MARKERS {
+            return Err(format!("limits.read_markers_per_user is at most {}", crate::store::MAX_READ_MARKERS));
         }
         if self.history.query_limit == 0 || self.history.prune_interval_secs == 0 {
             return Err("history.query_limit and history.prune_interval_secs must be at least 1".into());

@@ -46,6 +46,17 @@ fn texts(lines: &[Message]) -> Vec<String> {
     lines.iter().map(|m| m.params.last().cloned().unwrap_or_default()).collect()
 }
 
+/// Registers `c`'s nick as an account and `channel` (which it joins) with
+/// ChanServ: only a registered channel's history outlives the channel and
+/// is read by members who joined after it was said.
+async fn register_channel(c: &mut TestClient, channel: &str) {
+    c.send("PRIVMSG NickServ :REGISTER hunter22").await;
+    c.expect("900").await;
+    c.join(channel).await;
+    c.send(&format!("PRIVMSG ChanServ :REGISTER {channel}")).await;
+    c.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+}
+
 fn msgid(m: &Message) -> String {
     m.tag("msgid").flatten().expect("a msgid").to_owned()
 }
@@ -55,7 +66,7 @@ async fn a_message_survives_a_restart_with_its_msgid_and_time() {
     let dir = data_dir("restart");
     let server = TestServer::start_on(&dir).await;
     let mut ann = history_client(&server, "ann").await;
-    ann.join("#keep").await;
+    register_channel(&mut ann, "#keep").await;
     let mut bob = server.client("bob").await;
     bob.join("#keep").await;
     bob.send("PRIVMSG #keep :said before the restart").await;
@@ -144,12 +155,19 @@ async fn flood(c: &mut TestClient, channel: &str, n: usize) {
 #[tokio::test]
 async fn paging_over_ten_thousand_messages_returns_each_once() {
     const N: usize = 10_000;
-    let server = TestServer::start().await;
+    // The reader is sent all of them live before it reads any.
+    let mut config = test_config();
+    config.limits.sendq_bytes = 8 << 20;
+    config.history.user_bytes_per_minute = 0;
+    let server = TestServer::with_config(config).await;
     let mut sender = server.client("sender").await;
     sender.join("#big").await;
-    flood(&mut sender, "#big", N).await;
+    // A member when it was said: an unregistered channel's history is read
+    // by those who were there.
     let mut r = history_client(&server, "reader").await;
     r.join("#big").await;
+    flood(&mut sender, "#big", N).await;
+    r.sync().await;
     let expected: Vec<String> = (0..N).map(|i| format!("m{i}")).collect();
     let only_privmsg = |lines: Vec<Message>| lines.into_iter().filter(|m| m.command == "PRIVMSG").collect::<Vec<_>>();
 
@@ -289,7 +307,7 @@ async fn private_history_follows_an_account_to_another_connection() {
 async fn clients_without_chathistory_get_the_last_lines_on_join() {
     let server = TestServer::start().await;
     let mut ann = server.client("ann").await;
-    ann.join("#r").await;
+    register_channel(&mut ann, "#r").await;
     flood(&mut ann, "#r", 25).await;
 
     // With batch and server-time: a chathistory batch of the last 20.
@@ -311,16 +329,18 @@ async fn clients_without_chathistory_get_the_last_lines_on_join() {
     let expected: Vec<String> = (5..25).map(|i| format!("m{i}")).collect();
     assert_eq!(texts(&lines), expected);
 
-    // Plain: just the lines.
+    // Plain: NOTICEs from the server saying who said it when, never lines
+    // that look live.
     let mut plain = server.client("plain").await;
     plain.join("#r").await;
     let mut got = Vec::new();
     for _ in 0..20 {
-        let m = plain.expect("PRIVMSG").await;
+        let m = plain.expect("NOTICE").await;
         assert!(m.tags.is_empty(), "{m:?}");
-        got.push(m);
+        assert_eq!(m.source.as_deref(), Some(server.server.info.name.as_str()), "{m:?}");
+        got.push(m.params[1].split_once(" <ann> ").expect("the nick in the text").1.to_owned());
     }
-    assert_eq!(texts(&got), expected);
+    assert_eq!(got, expected);
     plain.expect_nothing().await;
 
     // A client with draft/chathistory asks for itself.
@@ -377,9 +397,12 @@ async fn event_playback_only_for_clients_that_ask() {
     ann.sync().await;
     let mut bob = server.client("bob").await;
     bob.join("#ev").await;
+    let mut carl = history_client(&server, "carl").await;
+    carl.join("#ev").await;
     bob.send("PRIVMSG #ev :hello").await;
     bob.send("PART #ev :bye").await;
     ann.expect("PART").await;
+    carl.expect("PART").await;
     let lines = history(&mut ann, "CHATHISTORY LATEST #ev * 10").await;
     let got: Vec<(&str, Vec<&str>)> = lines.iter().map(|m| (m.command.as_str(), params(m))).collect();
     assert_eq!(
@@ -388,12 +411,11 @@ async fn event_playback_only_for_clients_that_ask() {
             ("JOIN", vec!["#ev", "*", "ann test"]),
             ("TOPIC", vec!["#ev", "a topic"]),
             ("JOIN", vec!["#ev", "*", "bob test"]),
+            ("JOIN", vec!["#ev", "*", "carl test"]),
             ("PRIVMSG", vec!["#ev", "hello"]),
             ("PART", vec!["#ev", "bye"]),
         ]
     );
-    let mut carl = history_client(&server, "carl").await;
-    carl.join("#ev").await;
     let lines = history(&mut carl, "CHATHISTORY LATEST #ev * 10").await;
     assert_eq!(lines.iter().map(|m| m.command.as_str()).collect::<Vec<_>>(), ["PRIVMSG"]);
     server.stop().await;

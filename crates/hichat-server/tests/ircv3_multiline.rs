@@ -300,7 +300,13 @@ async fn a_channel_multiline_message_is_played_back_after_a_restart() {
     let dir = common::data_dir("restart");
     let server = TestServer::start_on(&dir).await;
     let mut ann = client(&server, "ann", true).await;
+    // Registered: an unregistered channel's history ends with it.
+    ann.send("PRIVMSG NickServ :REGISTER hunter22").await;
+    ann.expect("900").await;
     ann.join("#hist").await;
+    ann.send("PRIVMSG ChanServ :REGISTER #hist").await;
+    ann.expect_with("NOTICE", |m| m.params[1].contains("registered to you")).await;
+    ann.sync().await;
     // Its last line is as long as ann may send, too long to relay in one.
     let long = "lorem ".repeat(82);
     ann.send("@+draft/reply=abc BATCH +h draft/multiline #hist").await;
@@ -425,6 +431,9 @@ async fn history_of_big_multiline_messages_pages_within_the_send_queue() {
     let server = TestServer::with_config(config).await;
     let mut ann = client_with(&server, "ann", "batch draft/multiline").await;
     ann.join("#big").await;
+    // The reader is a member when they are said (reading each as it comes).
+    let mut pat = client_with(&server, "pat", HISTORY_CAPS).await;
+    pat.join("#big").await;
     // Twelve messages of 50 lines: about 6 KB each once played back, more
     // together than the reader's send queue holds.
     let text = "z".repeat(60);
@@ -434,13 +443,12 @@ async fn history_of_big_multiline_messages_pages_within_the_send_queue() {
             ann.send(&format!("@batch=m{i} PRIVMSG #big {text}")).await;
         }
         ann.send(&format!("BATCH -m{i}")).await;
+        ann.sync().await;
+        pat.sync().await;
     }
-    ann.sync().await;
 
     // A reader without draft/multiline pages back to the first message:
     // each page fits, and every message comes once, in order.
-    let mut pat = client_with(&server, "pat", HISTORY_CAPS).await;
-    pat.join("#big").await;
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut command = "CHATHISTORY LATEST #big * 100".to_owned();
     loop {

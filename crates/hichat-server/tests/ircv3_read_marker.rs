@@ -1,7 +1,7 @@
 //! draft/read-marker on raw lines: MARKREAD set and get, markers that only
 //! move forward, sent on JOIN before the end of NAMES, synced to the other
 //! connections of an account, kept across a restart for accounts and in
-//! memory per nick for everyone else.
+//! memory per nick (until it is released) for everyone else.
 
 mod common;
 use common::{data_dir, params, TestClient, TestServer};
@@ -31,13 +31,20 @@ async fn log_in(c: &mut TestClient, account: &str, create: bool) {
 async fn set_get_forward_only_and_errors() {
     let server = TestServer::start().await;
     let mut ann = client(&server, "ann").await;
+    let _bob = client(&server, "bob").await;
     ann.send("MARKREAD #chan").await;
     assert_eq!(params(&ann.expect("MARKREAD").await), ["#chan", "*"]);
+    // Only for targets ann can see: a channel she is in (or a visible
+    // one), a user online or an account.
+    ann.send(&format!("MARKREAD #chan {T2}")).await;
+    assert_eq!(params(&ann.expect("FAIL").await)[..3], ["MARKREAD", "INVALID_PARAMS", "#chan"]);
+    ann.join("#chan").await;
+    ann.sync().await;
     ann.send(&format!("MARKREAD #chan {T2}")).await;
     assert_eq!(params(&ann.expect("MARKREAD").await), ["#chan", T2]);
     // An older time is ignored: the reply carries the kept one.
     ann.send(&format!("MARKREAD #CHAN {T1}")).await;
-    assert_eq!(params(&ann.expect("MARKREAD").await), ["#CHAN", T2]);
+    assert_eq!(params(&ann.expect("MARKREAD").await), ["#chan", T2], "shown as the channel is named");
     // A time in the future is clamped to now.
     ann.send("MARKREAD bob timestamp=2999-01-01T00:00:00.000Z").await;
     let m = ann.expect("MARKREAD").await;
@@ -90,6 +97,7 @@ async fn synced_across_an_accounts_connections_and_kept_across_restarts() {
     let mut laptop = client(&server, "ann_laptop").await;
     log_in(&mut laptop, "ann", false).await;
     let mut stranger = client(&server, "eve").await;
+    phone.join("#r").await;
     phone.send(&format!("MARKREAD #r {T1}")).await;
     assert_eq!(params(&phone.expect("MARKREAD").await), ["#r", T1]);
     // The other connection is told; someone else is not.
@@ -114,15 +122,18 @@ async fn synced_across_an_accounts_connections_and_kept_across_restarts() {
 #[tokio::test]
 async fn per_nick_in_memory_without_an_account() {
     let server = TestServer::start().await;
+    let _bob = client(&server, "bob").await;
     let mut ann = client(&server, "ann").await;
     ann.send(&format!("MARKREAD bob {T1}")).await;
     ann.expect("MARKREAD").await;
+    ann.send("MARKREAD bob").await;
+    assert_eq!(params(&ann.expect("MARKREAD").await), ["bob", T1]);
     ann.send("QUIT").await;
     ann.read_to_close().await;
-    // The same nick later finds it; another nick does not.
+    // The nick is released with its markers: the next holder has none.
     let mut again = client(&server, "ann").await;
     again.send("MARKREAD bob").await;
-    assert_eq!(params(&again.expect("MARKREAD").await), ["bob", T1]);
+    assert_eq!(params(&again.expect("MARKREAD").await), ["bob", "*"]);
     let mut other = client(&server, "cat").await;
     other.send("MARKREAD bob").await;
     assert_eq!(params(&other.expect("MARKREAD").await), ["bob", "*"]);

@@ -160,11 +160,11 @@ async fn history_lines_are_counted_from_the_database_at_start() {
     config.server.data_dir = dir.clone();
     let server = hichat_server::Server::open(config.clone()).unwrap();
     let s = WebServer::from_server(server, None).await;
+    // Private lines: an unregistered channel's would go when it ends.
     let mut ann = LineClient::register(&s.irc, "ann").await;
-    ann.send("JOIN #hello").await;
-    ann.wait_for(" 366 ").await;
+    let _bob = LineClient::register(&s.irc, "bob").await;
     for i in 0..3 {
-        ann.send(&format!("PRIVMSG #hello :line {i}")).await;
+        ann.send(&format!("PRIVMSG bob :line {i}")).await;
     }
     ann.send("QUIT").await;
     scrape_until(s.web, |m| value(m, "hichat_history_lines", None) >= 3.0).await;

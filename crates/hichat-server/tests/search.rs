@@ -59,7 +59,15 @@ fn filler(n: u64, len: usize) -> String {
 
 /// Loads #big with [`BULK`] lines of `len` words and waits for their
 /// commit. Indexing is most of the cost, so the checks use short lines.
+/// #big is registered (long before the lines), so that members who join
+/// later read them: an unregistered channel's history is only for those
+/// who were there.
 fn load_big(server: &Arc<Server>, len: usize) {
+    use hichat_server::store::{Change, ChannelRecord};
+    let record =
+        ChannelRecord { name: "#big".into(), display: "#big".into(), founder: "dan".into(), ..Default::default() };
+    server.store.submit(Change::CreateChannel(record.clone())).wait().expect("#big registered");
+    server.state().records.channels.insert(record.name.clone(), record);
     for n in 0..BULK {
         let nick = ["dan", "eve", "fay"][n as usize % 3];
         server.store.append_history(channel_line(n, JAN_1 + n * MINUTE, "#big", nick, filler(n, len)));
@@ -364,14 +372,20 @@ async fn latency_over_100k_lines() {
     let started = std::time::Instant::now();
     tokio::task::spawn_blocking(move || load_big(&s, 10)).await.unwrap();
     let stored = started.elapsed();
-    let reader = Reader { channels: vec!["#big".into()], owner: "n:ann".into(), private_since: 0 };
+    let reader = Reader { channels: vec![("#big".into(), 0)], owner: "n:ann".into(), private_since: 0 };
     // The first search waits for what the store has not indexed yet.
-    let first = SearchRequest { query: SearchQuery::parse("coffee").unwrap(), reader: reader.clone(), limit: 1 };
+    let first =
+        SearchRequest { query: SearchQuery::parse("coffee").unwrap(), reader: reader.clone(), limit: 1, scan: 20_000 };
     server.server.store.search_history(&first).unwrap();
     println!("{BULK} lines stored in {stored:?}, indexed {:?} later", started.elapsed() - stored);
     for query in ["你好世界", "天气", "coffee", "coffee release", "xylophone", "from:dan", "服务器 from:eve", "rel*"]
     {
-        let req = SearchRequest { query: SearchQuery::parse(query).unwrap(), reader: reader.clone(), limit: 50 };
+        let req = SearchRequest {
+            query: SearchQuery::parse(query).unwrap(),
+            reader: reader.clone(),
+            limit: 50,
+            scan: 20_000,
+        };
         let mut times = Vec::new();
         let mut n = 0;
         for _ in 0..200 {
@@ -388,8 +402,8 @@ async fn latency_over_100k_lines() {
     }
     // The worst case for an index-driven search: a word common in a
     // channel the reader is not in, so every match is read and dropped.
-    let outsider = Reader { channels: vec!["#small".into()], owner: "n:ann".into(), private_since: 0 };
-    let req = SearchRequest { query: SearchQuery::parse("coffee").unwrap(), reader: outsider, limit: 50 };
+    let outsider = Reader { channels: vec![("#small".into(), 0)], owner: "n:ann".into(), private_since: 0 };
+    let req = SearchRequest { query: SearchQuery::parse("coffee").unwrap(), reader: outsider, limit: 50, scan: 20_000 };
     let mut times = Vec::new();
     for _ in 0..50 {
         let t = std::time::Instant::now();

@@ -81,7 +81,8 @@ pub async fn run(ctx: &Ctx, a: &HistoryArgs) -> anyhow::Result<Report> {
             Message::new("PRIVMSG", [c.clone(), text(&format!("seed {i} "), 64)]).write(&mut seed);
         }
     }
-    seeder.send(&seed).await?;
+    // Requesters join before the seed is said: an unregistered channel's
+    // history is read only by members who were there.
     let mut requesters = Vec::new();
     for _ in 0..a.requesters {
         let (mut conn, _) = open_with_caps(plan, client_id()).await?;
@@ -90,6 +91,7 @@ pub async fn run(ctx: &Ctx, a: &HistoryArgs) -> anyhow::Result<Report> {
         }
         requesters.push(conn);
     }
+    seeder.send(&seed).await?;
     // The seed is stored once the seeder's last line is: ask for it.
     let last_seed = channels.last().cloned().unwrap_or_default();
     timeout_at(deadline, wait_history_count(&mut requesters[0], &last_seed, 100))

@@ -114,13 +114,14 @@ impl Sink for SimSink {
     }
 }
 
-/// The server configuration for a simulation: no flood control or per-IP
-/// limit, and no keep-alive PINGs during the run (an unanswered PING would
+/// The server configuration for a simulation: no flood control, history
+/// write budget or per-IP limit, and no keep-alive PINGs during the run (an unanswered PING would
 /// end in a QUIT to the whole channel).
 fn sim_config() -> Config {
     let mut config = Config::default();
     config.server.name = "sim.hichat.local".into();
     config.flood.enabled = false;
+    config.history.user_bytes_per_minute = 0;
     config.limits.connections_per_ip = usize::MAX;
     config.limits.ping_interval_secs = 86_400;
     config.limits.registration_timeout_secs = 86_400;

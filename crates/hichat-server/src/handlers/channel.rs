@@ -67,7 +67,8 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if !ctx.me().caps.has(crate::caps::Cap::NoImplicitNames) {
         send_names(ctx, &key);
     }
-    ctx.state.history.replay_on_join(ctx.me(), &key, join.msgid().map(str::to_owned));
+    let me = ctx.state.client(id).expect("the client joining");
+    ctx.state.history.replay_on_join(ctx.state, me, &key, join.msgid().map(str::to_owned));
     Ok(())
 }
 

@@ -4,9 +4,16 @@
 //! A logged-in user's markers belong to the account: stored (a change is
 //! queued for the store at once, committed in order with others) and sent
 //! to every connection logged in to it that has the capability. A user not
-//! logged in has them per nickname, in memory. A marker only moves forward
-//! and never past the present. Clients with the capability are sent the
-//! marker of each channel they join, before the end of NAMES.
+//! logged in has them per nickname, in memory, until the nick is released.
+//! A marker only moves forward and never past the present. Clients with
+//! the capability are sent the marker of each channel they join, before the
+//! end of NAMES.
+//!
+//! Markers are bounded: `[limits] read_markers_per_user` each account or
+//! nick (the oldest goes to make room), and only for targets the user can
+//! see: a channel it is in or one that exists and is not secret, or a user
+//! online or a registered account (someone it may talk with privately).
+//! Anything else is `FAIL MARKREAD INVALID_PARAMS`, never a stored row.
 
 use super::Ctx;
 use crate::caps::Cap;
@@ -55,6 +62,9 @@ pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>
         ctx.send(&msg);
         return Ok(());
     };
+    if current.is_none() && !visible(ctx, &key) {
+        return Err(fail("INVALID_PARAMS", vec![target.to_owned()], "Invalid target"));
+    }
     let asked = timestamp.strip_prefix("timestamp=").and_then(clock::parse_utc_millis);
     let Some(asked) = asked else {
         return Err(fail("INVALID_PARAMS", vec![timestamp.to_owned()], "Invalid timestamp"));
@@ -69,7 +79,21 @@ pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>
     let msg = ctx.server_message("MARKREAD", [display, shown(Some(time))]);
     match ctx.me().account.as_deref().map(accounts::fold) {
         Some(account) => {
-            ctx.state.records.read_markers.entry(account.clone()).or_default().insert(key.clone(), time);
+            let cap = ctx.info.config.limits.read_markers_per_user;
+            let markers = ctx.state.records.read_markers.entry(account.clone()).or_default();
+            if !markers.contains_key(&key) && markers.len() >= cap {
+                // Room made by the oldest: a client's markers keep working.
+                if let Some(oldest) = crate::state::read_markers::oldest(markers) {
+                    markers.remove(&oldest);
+                    let forget = Change::ForgetReadMarker { account: account.clone(), target: oldest };
+                    ctx.state.accounts.outgoing.push(forget);
+                }
+            }
+            if cap == 0 {
+                ctx.send(&msg);
+                return Ok(());
+            }
+            markers.insert(key.clone(), time);
             ctx.state.accounts.outgoing.push(Change::SetReadMarker { account: account.clone(), target: key, time });
             // Every connection of the account with the capability hears it.
             let others: Vec<_> = ctx
@@ -87,11 +111,22 @@ pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>
         }
         None => {
             let nick = casemap::fold(&ctx.me().nick);
-            ctx.state.nick_markers.set(&nick, &key, time);
+            let limits = &ctx.info.config.limits;
+            ctx.state.nick_markers.set(&nick, &key, time, limits.read_markers_per_user, limits.read_marker_nicks);
         }
     }
     ctx.send(&msg);
     Ok(())
+}
+
+/// Whether client `ctx.id` may keep a marker for folded `key`: a channel
+/// it is in, or that exists and is not secret; a nick online, or a
+/// registered account.
+fn visible(ctx: &Ctx<'_>, key: &str) -> bool {
+    if ChannelName::is_channel_like(key) {
+        return ctx.state.channels.get(key).is_some_and(|c| c.is_member(ctx.id) || !c.modes.secret);
+    }
+    ctx.state.find_nick(key).is_some() || ctx.state.records.accounts.contains_key(&accounts::fold(key))
 }
 
 /// After a JOIN, tells a client with the capability its marker for the

@@ -125,6 +125,10 @@ pub fn nick(ctx: &mut Ctx<'_>, wanted: &str) -> HandlerResult {
     if ctx.state.nicks.get(&old_folded) == Some(&id) {
         ctx.state.nicks.remove(&old_folded);
     }
+    if old_folded != folded {
+        // The next holder of the nick must not inherit its read markers.
+        ctx.state.nick_markers.forget(&old_folded);
+    }
     ctx.state.nicks.insert(folded, id);
     if ctx.me().registered {
         let server = ctx.info.name.clone();

@@ -142,8 +142,9 @@ fn plan(server: &Server, state: &State, id: ClientId, msg: &Message) -> Result<P
             _ => Err(invalid(s)),
         };
         let (from, to) = (time(&p[1])?, time(&p[2])?);
+        let channels = me.channels.iter().filter_map(|k| Some((k.clone(), super::channel_since(state, k, id)?)));
         return Ok(Plan::Targets(TargetsQuery {
-            channels: me.channels.clone(),
+            channels: channels.collect(),
             owner: super::owner_key(me),
             since: super::private_since(me),
             from,
@@ -156,10 +157,11 @@ fn plan(server: &Server, state: &State, id: ClientId, msg: &Message) -> Result<P
     let refused = || Fail("INVALID_TARGET", vec![sub.clone(), target.clone()], "Messages could not be retrieved");
     let (view, since, shown) = if ChannelName::is_channel_like(target) {
         let key = casemap::fold(target);
-        // Members only, of any channel: a private channel's history stays
-        // with its members, and nobody learns which channels exist.
-        match state.channels.get(&key) {
-            Some(chan) if chan.is_member(id) => (View::Channel(key), 0, chan.name.clone()),
+        // Members only, of any channel, and only what they may read (see
+        // `channel_since`): a private channel's history stays with its
+        // members, and nobody learns which channels exist.
+        match (state.channels.get(&key), super::channel_since(state, &key, id)) {
+            (Some(chan), Some(since)) => (View::Channel(key), since, chan.name.clone()),
             _ => return Err(refused()),
         }
     } else {

@@ -12,24 +12,33 @@
 //! the background task that serves replays and applies retention
 //! periodically.
 //!
-//! Who may read what: a channel's lines, its members (any channel, as Ergo
-//! does); a private conversation's, its two parties only, by the view keys
-//! of [`crate::store::history::private_key`]. A client known by nick alone
-//! reads only what was said since it took the nick, so the next holder of
-//! a nick never sees the last one's conversations.
+//! Who may read what: a registered channel's lines, its members (the
+//! channel's settings, which ChanServ keeps, decide who may join), from its
+//! registration on; an unregistered channel's, each member only what was
+//! said since it joined, and nothing once the channel ends: its lines are
+//! deleted then (and at start-up), as Ergo keeps no unregistered channel's
+//! history past its life. A private conversation's, its two parties only,
+//! by the view keys of [`crate::store::history::private_key`]. A client
+//! known by nick alone reads only what was said since it took the nick, so
+//! the next holder of a nick never sees the last one's conversations.
+//!
+//! What is stored is bounded per user: only allow-listed client tags, up to
+//! a size; a NICK or QUIT in a few channels only; and a byte budget a
+//! minute ([`budget`]).
 
+pub mod budget;
 pub mod chathistory;
 pub mod multiline;
 pub mod replay;
 
 use crate::caps::Cap;
-use crate::config::HistorySection;
+use crate::config::{HistorySection, UntaggedReplay};
 use crate::state::client::{Client, ClientId};
 use crate::state::{Relay, State};
 use crate::store::history::private_key;
 use crate::store::{HistoryLine, Retention, Store};
 use hichat_proto::{casemap, Message, Tag};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// Commands stored for a channel or conversation, and replayed with
@@ -58,6 +67,8 @@ pub struct ReplayRequest {
     /// The msgid its JOIN was stored under: exactly the lines stored
     /// before it are replayed, so none is both relayed and replayed.
     pub join_msgid: String,
+    /// Only lines from this time on (see [`channel_since`]).
+    pub since: u64,
 }
 
 /// Hands lines to the store, and replay requests to [`run`]. Lives in the
@@ -68,17 +79,35 @@ pub struct Recorder {
     store: Option<Arc<dyn Store>>,
     replays: Option<mpsc::UnboundedSender<ReplayRequest>>,
     replay_lines: usize,
+    /// Replay to clients with neither server-time nor batch (as NOTICEs).
+    replay_untagged: bool,
+    /// Client-only tags kept, and at most how many bytes of them a line.
+    stored_tags: Vec<String>,
+    max_tag_bytes: usize,
+    max_event_channels: usize,
+    /// Each user's write budget. A mutex only so that recording can take
+    /// `&State`: it is only ever locked under the state lock.
+    budgets: Mutex<budget::Budgets>,
 }
 
 impl Recorder {
     /// A recorder writing to `store` when history is enabled; the receiver
-    /// is for [`run`].
+    /// is for [`run`]. The history of every channel that is not registered
+    /// is deleted first: those channels ended with the last run.
     pub fn new(store: Arc<dyn Store>, config: &HistorySection) -> (Recorder, mpsc::UnboundedReceiver<ReplayRequest>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        if config.enabled {
+            drop(store.submit(crate::store::Change::ForgetUnregisteredHistory));
+        }
         let recorder = Recorder {
             store: config.enabled.then_some(store),
             replays: Some(tx),
             replay_lines: if config.enabled { config.replay_lines } else { 0 },
+            replay_untagged: config.replay_untagged == UntaggedReplay::Notice,
+            stored_tags: config.stored_tags.clone(),
+            max_tag_bytes: config.max_stored_tag_bytes,
+            max_event_channels: config.max_event_channels,
+            budgets: Mutex::new(budget::Budgets::new(config.user_bytes_per_minute)),
         };
         (recorder, rx)
     }
@@ -90,6 +119,52 @@ impl Recorder {
     fn append(&self, line: HistoryLine) {
         if let Some(store) = &self.store {
             store.append_history(line);
+        }
+    }
+
+    /// Appends a line sent by client `sender` if its budget allows.
+    fn append_from(&self, sender: Option<ClientId>, line: HistoryLine) {
+        if let Some(id) = sender {
+            let cost = 64 + line.msgid.len() + line.prefix.len() + line.tags.len() + line.params.len();
+            let cost = cost + line.text.as_ref().map_or(0, String::len);
+            let mut budgets = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
+            if !budgets.charge(id, cost, line.time) {
+                tracing::debug!(client = id, "history line not stored: over the user's write budget");
+                return;
+            }
+        }
+        self.append(line);
+    }
+
+    /// The client-only tags of a line as stored, in wire form: only those
+    /// allow-listed, while they fit in the size limit.
+    fn stored_tags(&self, tags: &[Tag]) -> String {
+        let mut s = String::new();
+        for t in crate::client_tags::relayed(tags) {
+            if !self.stored_tags.contains(&t.key) {
+                continue;
+            }
+            let mut one = t.key.clone();
+            if let Some(v) = t.value.as_deref().filter(|v| !v.is_empty()) {
+                one.push('=');
+                hichat_proto::escape_tag_value(v, &mut one);
+            }
+            if s.len() + usize::from(!s.is_empty()) + one.len() > self.max_tag_bytes {
+                continue;
+            }
+            if !s.is_empty() {
+                s.push(';');
+            }
+            s.push_str(&one);
+        }
+        s
+    }
+
+    /// Called when channel `key` has ended (its last member left): an
+    /// unregistered channel's history goes with it.
+    pub fn channel_ended(&self, key: &str, records: &crate::store::Records) {
+        if let Some(store) = self.store.as_ref().filter(|_| !records.channels.contains_key(key)) {
+            drop(store.submit(crate::store::Change::ForgetChannelHistory(key.to_owned())));
         }
     }
 
@@ -117,15 +192,38 @@ impl Recorder {
 
     /// Asks for the last lines of a channel to be replayed to a client that
     /// just joined it (its JOIN stored as `join_msgid`), when it has no
-    /// draft/chathistory to ask itself.
-    pub fn replay_on_join(&self, client: &Client, channel: &str, join_msgid: Option<String>) {
+    /// draft/chathistory to ask itself. Only a registered channel has lines
+    /// from before a JOIN its new member may read (see [`channel_since`]);
+    /// a client that could not tell replayed lines from live ones gets
+    /// them only as NOTICEs, and only when so configured.
+    pub fn replay_on_join(&self, state: &State, client: &Client, channel: &str, join_msgid: Option<String>) {
         if self.replay_lines == 0 || client.caps.has(Cap::Chathistory) {
             return;
         }
+        let Some(since) = state.records.channels.get(channel).map(|r| r.registered_at.saturating_mul(1000)) else {
+            return;
+        };
+        if !self.replay_untagged && !client.caps.has(Cap::ServerTime) && !client.caps.has(Cap::Batch) {
+            return;
+        }
         if let (Some(tx), Some(join_msgid)) = (&self.replays, join_msgid) {
-            let _ = tx.send(ReplayRequest { client: client.id, channel: channel.to_owned(), join_msgid });
+            let _ = tx.send(ReplayRequest { client: client.id, channel: channel.to_owned(), join_msgid, since });
         }
     }
+}
+
+/// The earliest time (Unix ms) from which client `id` may read channel
+/// `key`'s history, or `None` when it is not a member: a registered
+/// channel's members read it from its registration on, an unregistered
+/// channel's only what was said after they joined.
+pub fn channel_since(state: &State, key: &str, id: ClientId) -> Option<u64> {
+    let member = state.channels.get(key)?.members.get(&id)?;
+    Some(match state.records.channels.get(key) {
+        Some(record) => record.registered_at.saturating_mul(1000),
+        // From the millisecond of the JOIN, which its own line shares (so a
+        // line of that same millisecond just before it is readable too).
+        None => member.joined_ms,
+    })
 }
 
 /// The view key of `owner`'s side of a conversation with `other_nick`.
@@ -151,22 +249,6 @@ pub fn private_since(owner: &Client) -> u64 {
     }
 }
 
-/// Client-only tags in wire form, as stored.
-fn wire_tags(tags: &[Tag]) -> String {
-    let mut s = String::new();
-    for t in crate::client_tags::relayed(tags) {
-        if !s.is_empty() {
-            s.push(';');
-        }
-        s.push_str(&t.key);
-        if let Some(v) = t.value.as_deref().filter(|v| !v.is_empty()) {
-            s.push('=');
-            hichat_proto::escape_tag_value(v, &mut s);
-        }
-    }
-    s
-}
-
 /// Where a message went, for [`record_message`].
 pub enum To<'a> {
     /// A channel: its folded name and the target as shown (`#Chan`, or
@@ -177,8 +259,9 @@ pub enum To<'a> {
 }
 
 /// Stores a PRIVMSG, NOTICE or TAGMSG (`text` None) from `sender` that was
-/// just relayed with `msgid`. TAGMSG is stored only with client tags;
-/// STATUSMSG and messages to services never are.
+/// just relayed with `msgid`, within the sender's budget. TAGMSG is stored
+/// only with client tags that are kept; STATUSMSG and messages to services
+/// never are.
 pub fn record_message(
     state: &State,
     sender: ClientId,
@@ -188,8 +271,8 @@ pub fn record_message(
     text: Option<&str>,
     tags: &[Tag],
 ) {
-    if let Some(line) = message_line(state, sender, to, verb, msgid, text, wire_tags(tags)) {
-        state.history.append(line);
+    if let Some(line) = message_line(state, sender, to, verb, msgid, text, state.history.stored_tags(tags)) {
+        state.history.append_from(Some(sender), line);
     }
 }
 
@@ -246,14 +329,24 @@ fn message_line(
 /// was relayed to channel `chan_key`. The last parameter is kept as free
 /// text, except for MODE and NICK; a JOIN keeps the sender's real name and
 /// account so extended-join clients get them back. A QUIT or NICK seen in
-/// several channels is stored in each, under one msgid.
+/// several channels is stored in each, under one msgid. The sender's lines
+/// count against its write budget.
 pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
+    record_event_by(state, chan_key, msg, msgid, None);
+}
+
+/// [`record_event`] by client `by` when known (a NICK's source is its old
+/// nick, no longer anyone's), else by whoever `msg`'s source is.
+fn record_event_by(state: &State, chan_key: &str, msg: &Message, msgid: &str, by: Option<ClientId>) {
     if !state.history.enabled() {
         return;
     }
     let command = msg.command.to_ascii_uppercase();
     let prefix = msg.source.clone().unwrap_or_default();
-    let sender = prefix.split_once('!').and_then(|(nick, _)| state.find_nick(nick)).filter(|c| c.prefix == prefix);
+    let sender = match by {
+        Some(id) => state.client(id),
+        None => prefix.split_once('!').and_then(|(nick, _)| state.find_nick(nick)).filter(|c| c.prefix == prefix),
+    };
     let mut params = msg.params.clone();
     let text = match command.as_str() {
         "JOIN" => {
@@ -263,7 +356,7 @@ pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
         "MODE" | "NICK" => None,
         _ => (params.len() > usize::from(command != "QUIT")).then(|| params.pop()).flatten(),
     };
-    state.history.append(HistoryLine {
+    let line = HistoryLine {
         id: 0,
         msgid: msgid.to_owned(),
         time: crate::msgid::time_of(msgid).unwrap_or_else(crate::clock::unix_millis),
@@ -275,15 +368,18 @@ pub fn record_event(state: &State, chan_key: &str, msg: &Message, msgid: &str) {
         tags: String::new(),
         params: params.join(" "),
         text,
-    });
+    };
+    state.history.append_from(sender.map(|c| c.id), line);
 }
 
 /// Stores an event relayed to every channel client `id` is in (QUIT, NICK)
-/// in each of them, under the one msgid and time it was relayed with.
+/// in each of them, under the one msgid and time it was relayed with: in
+/// the first `max_event_channels` it joined only, so that one line of a
+/// user in many channels does not become as many rows.
 pub fn record_event_in_channels(state: &State, id: ClientId, relay: &Relay) {
     let (Some(msgid), Some(c)) = (relay.msgid(), state.client(id)) else { return };
-    for key in &c.channels {
-        record_event(state, key, relay.message(), msgid);
+    for key in c.channels.iter().take(state.history.max_event_channels) {
+        record_event_by(state, key, relay.message(), msgid, Some(id));
     }
 }
 

@@ -19,7 +19,7 @@
 //! draft/multiline and batch, its start carrying msgid and time; for the
 //! others its non-blank lines, the first with the msgid.
 
-use super::{message_line, wire_tags, To};
+use super::{message_line, To};
 use crate::caps::{Cap, Caps};
 use crate::multiline::{Line, MultilineRelay, BATCH_TYPE};
 use crate::state::client::ClientId;
@@ -38,13 +38,13 @@ pub const LAYOUT_TAG: &str = BATCH_TYPE;
 /// of the `BATCH` line). Not stored where a single message would not be.
 pub fn record(state: &State, sender: ClientId, to: To<'_>, verb: &str, msgid: &str, lines: &[Line], tags: &[Tag]) {
     let (text, layout) = join(lines);
-    let mut tags = wire_tags(tags);
+    let mut tags = state.history.stored_tags(tags);
     if !tags.is_empty() {
         tags.push(';');
     }
     tags.push_str(&format!("{LAYOUT_TAG}={layout}"));
     if let Some(line) = message_line(state, sender, to, verb, msgid, Some(&text), tags) {
-        state.history.append(line);
+        state.history.append_from(Some(sender), line);
     }
 }
 

@@ -1,6 +1,9 @@
 //! Stored lines sent back to a client: encoded for its capabilities, and
 //! the replay on JOIN for clients without draft/chathistory (as InspIRCd's
-//! channel mode +H does).
+//! channel mode +H does). A client with neither server-time nor batch
+//! could not tell a replayed line from a live one (a bot would act on an
+//! old `!command` again), so it gets each as a NOTICE from the server with
+//! the time and nick in the text, when `replay_untagged = "notice"`.
 
 use super::ReplayRequest;
 use crate::batch::Batch;
@@ -117,7 +120,7 @@ pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
         view: View::Channel(request.channel.clone()),
         selection: Selection::Before(crate::store::history::Anchor::Msgid(request.join_msgid.clone())),
         limit,
-        since: 0,
+        since: request.since,
         commands: vec!["PRIVMSG", "NOTICE"],
     };
     if server.store.flush().done().await.is_err() {
@@ -143,6 +146,14 @@ pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
     }
     let caps = client.caps;
     let display = state.channels.get(&request.channel).map(|c| c.name.clone()).unwrap_or_default();
+    if !caps.has(Cap::ServerTime) && !caps.has(Cap::Batch) {
+        let lines: Vec<Bytes> = lines.iter().flat_map(|l| as_notices(&server.info.name, &display, l)).collect();
+        for bytes in within_budget(lines, reply_budget(&server.info.config), true) {
+            state.send_bytes(request.client, bytes);
+        }
+        state.reap(&server.info.name);
+        return;
+    }
     let batch = caps.has(Cap::Batch).then(|| Batch::new(&server.info.name));
     if let Some(b) = &batch {
         state.send(request.client, &b.start("chathistory", &[&display]));
@@ -155,6 +166,39 @@ pub async fn replay(server: Arc<crate::Server>, request: ReplayRequest) {
         state.send(request.client, &b.end());
     }
     state.reap(&server.info.name);
+}
+
+/// Longest text of one replayed NOTICE, in bytes: with the server's name,
+/// the channel, the time and the nick it stays within 512.
+const MAX_NOTICE_TEXT: usize = 300;
+
+/// A stored line as NOTICEs from the server to the channel, one a line of
+/// its text: `[2026-11-25 14:50:53 UTC] <ann> hi there` (`* ann waves` for
+/// an action, `-ann- ...` for a NOTICE), so nobody takes it for live.
+fn as_notices(server: &str, channel: &str, line: &HistoryLine) -> Vec<Bytes> {
+    let when = crate::clock::format_utc(line.time / 1000);
+    let nick = line.prefix.split('!').next().unwrap_or(&line.prefix);
+    let text = line.text.as_deref().unwrap_or_default();
+    text.split('\n')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let said = match t.strip_prefix("\x01ACTION ") {
+                Some(action) => format!("* {nick} {}", action.trim_end_matches('\x01')),
+                None if line.command == "NOTICE" => format!("-{nick}- {t}"),
+                None => format!("<{nick}> {t}"),
+            };
+            let mut said = format!("[{when}] {said}");
+            if said.len() > MAX_NOTICE_TEXT {
+                let mut end = MAX_NOTICE_TEXT;
+                while !said.is_char_boundary(end) {
+                    end -= 1;
+                }
+                said.truncate(end);
+                said.push('…');
+            }
+            hichat_proto::Message::new("NOTICE", [channel, said.as_str()]).with_source(server).to_bytes()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -226,6 +270,30 @@ mod tests {
             &b"@batch=b1;time=2026-11-25T14:50:53.007Z;msgid=M1;account=Ann;+draft/reply=X;+a=b\\sc \
               :ann!a@h PRIVMSG #Hello :hi there\r\n"[..]
         );
+    }
+
+    #[test]
+    fn replayed_to_plain_clients_as_notices_that_say_when_and_who() {
+        let notices = |line: &HistoryLine| {
+            as_notices("irc.test", "#Hello", line)
+                .iter()
+                .map(|b| String::from_utf8(b.to_vec()).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            notices(&HistoryLine::sample()),
+            [":irc.test NOTICE #Hello :[2026-11-25 14:50:53 UTC] <ann> hi there\r\n"]
+        );
+        let action = HistoryLine { text: Some("\x01ACTION waves\x01\n!again".into()), ..HistoryLine::sample() };
+        assert_eq!(
+            notices(&action),
+            [
+                ":irc.test NOTICE #Hello :[2026-11-25 14:50:53 UTC] * ann waves\r\n",
+                ":irc.test NOTICE #Hello :[2026-11-25 14:50:53 UTC] <ann> !again\r\n"
+            ]
+        );
+        let long = HistoryLine { text: Some("é".repeat(300)), ..HistoryLine::sample() };
+        assert!(notices(&long)[0].len() < 400);
     }
 
     #[test]

@@ -58,7 +58,9 @@ pub fn reader_of(ctx: &Ctx<'_>) -> Reader {
         Some(account) => (format!("a:{}", casemap::fold(account)), 0),
         None => (format!("n:{}", casemap::fold(&me.nick)), nick_since(ctx)),
     };
-    Reader { channels: me.channels.clone(), owner, private_since }
+    let channels =
+        me.channels.iter().filter_map(|k| Some((k.clone(), crate::history::channel_since(ctx.state, k, ctx.id)?)));
+    Reader { channels: channels.collect(), owner, private_since }
 }
 
 /// Since when (Unix ms) the client has held its nick: a nick-keyed reader
@@ -93,7 +95,12 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
         match parse(&msg.params) {
             Ok(query) => {
                 let limit = query.limit.unwrap_or(DEFAULT_RESULTS).clamp(1, MAX_RESULTS);
-                Some(SearchRequest { query, reader: reader_of(ctx), limit })
+                Some(SearchRequest {
+                    query,
+                    reader: reader_of(ctx),
+                    limit,
+                    scan: ctx.info.config.history.search_scan_limit,
+                })
             }
             Err(e) => {
                 fail(ctx, "SEARCH", "INVALID_PARAMS", &[], &e.to_string());

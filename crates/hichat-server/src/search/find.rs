@@ -1,10 +1,10 @@
 //! Running a search: the SQL over `messages` and its full-text index,
 //! limited to what the searching user may read.
 //!
-//! A user reads what CHATHISTORY would give them (docs/store.md): the
-//! channels they are in, and their own side of private conversations — by
-//! account when logged in, else by nick and only from the time they took
-//! it. [`Reader`] carries exactly that, built by the caller from the live
+//! A user reads what CHATHISTORY would give them (docs/history.md): the
+//! channels they are in, each from the time they may read it from, and
+//! their own side of private conversations — by account when logged in,
+//! else by nick and only from the time they took it. [`Reader`] carries exactly that, built by the caller from the live
 //! state; the SQL never widens it, and `in:` filters only narrow it.
 
 use super::query::SearchQuery;
@@ -17,8 +17,10 @@ use rusqlite::Connection;
 /// Whose history a search may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reader {
-    /// Folded names of the channels the user is in.
-    pub channels: Vec<String>,
+    /// Folded names of the channels the user is in, each with the time
+    /// (Unix ms) it may read that channel from
+    /// ([`crate::history::channel_since`]).
+    pub channels: Vec<(String, u64)>,
     /// The user's prefix of private view keys: `a:<account>` or `n:<nick>`
     /// (see [`crate::store::history::private_key`]).
     pub owner: String,
@@ -34,6 +36,9 @@ pub struct SearchRequest {
     pub reader: Reader,
     /// Most lines returned (the newest matches).
     pub limit: usize,
+    /// Most index matches looked at, newest first, before the reader's
+    /// filters: what one search may cost, whatever the reader may read.
+    pub scan: usize,
 }
 
 /// The columns read, in the order [`row_to_line`] takes them.
@@ -46,7 +51,10 @@ const COLUMNS: &str = "m.id, m.msgid, m.time, m.target, m.peer_target, m.command
 /// With words to find, the full-text index drives the query: FTS5 yields
 /// matches newest-stored first (by row id, which follows the order lines
 /// were relayed) and SQLite stops once `limit` of them pass the filters,
-/// so a common word costs no more than a rare one. Filters alone read each
+/// so a common word costs no more than a rare one. At most `scan` matches
+/// are looked at, so a common word searched by someone who may read few
+/// of its lines (every match read, then dropped) costs no more than that:
+/// such a search finds the matches among the newest `scan` only. Filters alone read each
 /// channel (and the private conversations) newest first through the
 /// `(target, time)` indexes, `limit` lines at most from each.
 pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<HistoryLine>> {
@@ -62,15 +70,16 @@ pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<Histor
     // Where: the reader's channels and conversations, narrowed by `in:`.
     let (in_channels, in_nicks): (Vec<String>, Vec<String>) =
         q.within.iter().map(|w| casemap::fold(w)).partition(|w| w.starts_with(['#', '&']));
-    let channels: Vec<&String> = if q.within.is_empty() {
+    let channels: Vec<&(String, u64)> = if q.within.is_empty() {
         r.channels.iter().collect()
     } else {
-        r.channels.iter().filter(|c| in_channels.contains(c)).collect()
+        r.channels.iter().filter(|(c, _)| in_channels.contains(c)).collect()
     };
     // Each scope separately, so that each can use its own index.
     let mut scopes = Vec::new();
-    for c in channels {
-        scopes.push(format!("(m.target = {} AND m.peer_target IS NULL)", arg(Value::Text(c.clone()))));
+    for (c, since) in channels {
+        let (c, since) = (arg(Value::Text(c.clone())), arg(Value::Integer(*since as i64)));
+        scopes.push(format!("(m.target = {c} AND m.peer_target IS NULL AND m.time >= {since})"));
     }
     let private = if q.within.is_empty() {
         // Every key `<owner> <nick>`: after `<owner> `, before `<owner>!`.
@@ -114,9 +123,15 @@ pub fn find(db: &Connection, req: &SearchRequest) -> rusqlite::Result<Vec<Histor
     let sql = match q.fts_expression() {
         Some(expr) => {
             let expr = arg(Value::Text(expr));
+            let scan = arg(Value::Integer(req.scan.min(i64::MAX as usize) as i64));
+            // CROSS JOIN keeps the index first: driven by the reader's
+            // (target, time) ranges instead, each row would be a lookup in
+            // the index, every line of the reader's channels.
             format!(
-                "SELECT {COLUMNS} FROM messages_fts f JOIN messages m ON m.id = f.rowid
-                 WHERE messages_fts MATCH {expr} AND ({}) AND {conditions}
+                "SELECT {COLUMNS} FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {expr}
+                                       ORDER BY rowid DESC LIMIT {scan}) f
+                 CROSS JOIN messages m ON m.id = f.rowid
+                 WHERE ({}) AND {conditions}
                  ORDER BY f.rowid DESC LIMIT {limit}",
                 scopes.join(" OR ")
             )
@@ -183,14 +198,19 @@ mod tests {
 
     fn reader(channels: &[&str], owner: &str, since: u64) -> Reader {
         Reader {
-            channels: channels.iter().map(|c| (*c).to_owned()).collect(),
+            channels: channels.iter().map(|c| ((*c).to_owned(), 0)).collect(),
             owner: owner.into(),
             private_since: since,
         }
     }
 
     fn ids(store: &SqliteStore, reader: &Reader, query: &str) -> Vec<String> {
-        let req = SearchRequest { query: SearchQuery::parse(query).unwrap(), reader: reader.clone(), limit: 50 };
+        let req = SearchRequest {
+            query: SearchQuery::parse(query).unwrap(),
+            reader: reader.clone(),
+            limit: 50,
+            scan: 10_000,
+        };
         store.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect()
     }
 
@@ -230,10 +250,11 @@ mod tests {
     fn newest_matches_oldest_first() {
         let s = store();
         let ann = reader(&["#a"], "a:ann", 0);
-        let req = SearchRequest { query: SearchQuery::parse("otter").unwrap(), reader: ann.clone(), limit: 2 };
+        let req =
+            SearchRequest { query: SearchQuery::parse("otter").unwrap(), reader: ann.clone(), limit: 2, scan: 10_000 };
         let found: Vec<_> = s.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect();
         assert_eq!(found, ["m6", "m7"]);
-        let req = SearchRequest { query: SearchQuery::parse("in:#a").unwrap(), reader: ann, limit: 1 };
+        let req = SearchRequest { query: SearchQuery::parse("in:#a").unwrap(), reader: ann, limit: 1, scan: 10_000 };
         let found: Vec<_> = s.search_history(&req).unwrap().into_iter().map(|l| l.msgid).collect();
         assert_eq!(found, ["m7"], "a TOPIC is not a search result");
         assert_eq!(

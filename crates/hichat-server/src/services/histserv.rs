@@ -57,8 +57,12 @@ async fn search(server: &Arc<Server>, id: ClientId, text: &str) {
         Err(e) => return say(server, id, &format!("{e}. Try HELP")),
     };
     // One more than shown, to tell whether there are more.
-    let Some(request) = with_ctx(server, id, |ctx| SearchRequest { query, reader: reader_of(ctx), limit: SHOWN + 1 })
-    else {
+    let Some(request) = with_ctx(server, id, |ctx| SearchRequest {
+        query,
+        reader: reader_of(ctx),
+        limit: SHOWN + 1,
+        scan: ctx.info.config.history.search_scan_limit,
+    }) else {
         return;
     };
     let owner = request.reader.owner.clone();

@@ -36,6 +36,9 @@ pub struct Member {
     /// A copy of the client's capabilities, kept in step by
     /// [`crate::state::State::set_caps`].
     pub caps: Caps,
+    /// When it joined (Unix ms): in an unregistered channel it reads only
+    /// the history said since (see [`crate::history::channel_since`]).
+    pub joined_ms: u64,
 }
 
 /// The channel's topic with who set it and when.

@@ -225,7 +225,8 @@ impl State {
         });
         chan.invited.remove(&id);
         let prefixes = channel::Prefixes { op: created, voice: false };
-        chan.members.insert(id, channel::Member { prefixes, outbox, caps });
+        let joined_ms = crate::clock::unix_millis();
+        chan.members.insert(id, channel::Member { prefixes, outbox, caps, joined_ms });
         created
     }
 
@@ -235,6 +236,7 @@ impl State {
             chan.members.remove(&id);
             if chan.members.is_empty() {
                 self.channels.remove(chan_key);
+                self.history.channel_ended(chan_key, &self.records);
             }
         }
         if let Some(c) = self.clients.get_mut(&id) {
@@ -266,12 +268,14 @@ impl State {
                 chan.members.remove(&id);
                 if chan.members.is_empty() {
                     self.channels.remove(key);
+                    self.history.channel_ended(key, &self.records);
                 }
             }
         }
         let folded = casemap::fold(&client.nick);
         if self.nicks.get(&folded) == Some(&id) {
             self.nicks.remove(&folded);
+            self.nick_markers.forget(&folded);
         }
         if client.registered {
             self.whowas.remember(&client, server_name);

@@ -88,6 +88,12 @@ pub(super) fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> 
         Change::RedactHistory { msgid, channel } => {
             history::redact(db, msgid, channel.as_deref())?;
         }
+        Change::ForgetChannelHistory(channel) => {
+            history::forget_channel(db, Some(channel))?;
+        }
+        Change::ForgetUnregisteredHistory => {
+            history::forget_channel(db, None)?;
+        }
         Change::RenameHistory { from, to, display } => {
             history::rename(db, from, to, display)?;
         }
@@ -119,6 +125,9 @@ pub(super) fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> 
                  ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)",
                 params![account, target, *time as i64],
             )?;
+        }
+        Change::ForgetReadMarker { account, target } => {
+            db.execute("DELETE FROM read_markers WHERE account = ?1 AND target = ?2", params![account, target])?;
         }
         Change::RenameChannel { from, to, display } => rename_channel(db, from, to, display)?,
     }

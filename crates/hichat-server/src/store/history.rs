@@ -118,8 +118,9 @@ pub struct HistoryQuery {
 /// For TARGETS: which conversations had lines in a time window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetsQuery {
-    /// Channels (folded names) the user may read.
-    pub channels: Vec<String>,
+    /// Channels (folded names) the user may read, each from the time (Unix
+    /// ms) it may read from.
+    pub channels: Vec<(String, u64)>,
     /// The user's own prefix of private view keys (`a:ann` or `n:ann`).
     pub owner: String,
     /// Only lines from this time on (for nick-keyed owners).
@@ -168,6 +169,19 @@ pub fn redact(db: &Connection, msgid: &str, channel: Option<&str>) -> rusqlite::
     match channel {
         Some(c) => db.execute("DELETE FROM messages WHERE msgid = ?1 AND target = ?2", params![msgid, c]),
         None => db.execute("DELETE FROM messages WHERE msgid = ?1 AND peer_target IS NOT NULL", [msgid]),
+    }
+}
+
+/// Deletes an unregistered channel's lines (folded name) when it ends, or
+/// (`None`) those of every channel that is not registered. Returns how many
+/// rows went.
+pub fn forget_channel(db: &Connection, channel: Option<&str>) -> rusqlite::Result<usize> {
+    match channel {
+        Some(c) => db.execute("DELETE FROM messages WHERE target = ?1 AND peer_target IS NULL", [c]),
+        None => db.execute(
+            "DELETE FROM messages WHERE peer_target IS NULL AND target NOT IN (SELECT name FROM channels)",
+            [],
+        ),
     }
 }
 
@@ -410,22 +424,25 @@ pub fn query(db: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<HistoryL
     }
 }
 
-/// The conversations with lines strictly between two times: (channel's
-/// folded name, or the correspondent's nick as spelled in the newest line
-/// with them; time of its newest line there), oldest first, at most
-/// `limit`.
+/// The conversations whose newest line is strictly between two times:
+/// (channel's folded name, or the correspondent's nick as spelled in the
+/// newest line with them; the time of that line), oldest first, at most
+/// `limit`. A conversation is placed by its newest line overall, as
+/// draft/chathistory has it: one whose newest line is after the window is
+/// left out, not listed at an older line inside it.
 pub fn targets(db: &Connection, q: &TargetsQuery) -> rusqlite::Result<Vec<(String, u64)>> {
     let (lo, hi) = if q.from <= q.to { (q.from, q.to) } else { (q.to, q.from) };
-    let lo = lo.max(q.since.saturating_sub(1)) as i64;
-    let hi = hi as i64;
+    let (lo, hi) = (lo as i64, hi as i64);
+    let inside = |t: i64| t > lo && t < hi;
     let commands = q.commands.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",");
     let mut found: Vec<(String, u64)> = Vec::new();
     let mut stmt = db.prepare_cached(&format!(
-        "SELECT max(time) FROM messages WHERE target = ?1 AND time > ?2 AND time < ?3 AND command IN ({commands})"
+        "SELECT max(time) FROM messages WHERE target = ?1 AND peer_target IS NULL AND time >= ?2
+         AND command IN ({commands})"
     ))?;
-    for channel in &q.channels {
-        let t: Option<i64> = stmt.query_row(params![channel, lo, hi], |r| r.get(0))?;
-        if let Some(t) = t {
+    for (channel, since) in &q.channels {
+        let t: Option<i64> = stmt.query_row(params![channel, *since as i64], |r| r.get(0))?;
+        if let Some(t) = t.filter(|t| inside(*t)) {
             found.push((channel.clone(), t as u64));
         }
     }
@@ -439,9 +456,9 @@ pub fn targets(db: &Connection, q: &TargetsQuery) -> rusqlite::Result<Vec<(Strin
     for (column, spelling) in [("target", "params"), ("peer_target", "prefix")] {
         let mut stmt = db.prepare_cached(&format!(
             "SELECT {column}, max(time), {spelling} FROM messages WHERE {column} >= ?1 AND {column} < ?2
-             AND time > ?3 AND time < ?4 AND command IN ({commands}) GROUP BY {column}"
+             AND peer_target IS NOT NULL AND time >= ?3 AND command IN ({commands}) GROUP BY {column}"
         ))?;
-        let rows = stmt.query_map(params![start, end, lo, hi], |r| {
+        let rows = stmt.query_map(params![start, end, q.since as i64], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
         })?;
         for row in rows {
@@ -456,7 +473,8 @@ pub fn targets(db: &Connection, q: &TargetsQuery) -> rusqlite::Result<Vec<(Strin
             }
         }
     }
-    found.extend(private.into_iter().map(|(_, nick, t)| (nick, t)));
+    // Newest across both sides first, then whether that is in the window.
+    found.extend(private.into_iter().filter(|(_, _, t)| inside(*t as i64)).map(|(_, nick, t)| (nick, t)));
     found.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     found.truncate(q.limit);
     Ok(found)
@@ -570,6 +588,44 @@ mod tests {
     }
 
     #[test]
+    fn targets_are_placed_by_their_newest_line_overall() {
+        let db = channel_db();
+        let (ann_bob, bob_ann) = (private_key(None, "ann", "bob"), private_key(None, "bob", "ann"));
+        insert_line(&db, &line(50, 1002, &ann_bob, Some(&bob_ann))).unwrap();
+        insert_line(&db, &line(51, 1020, &bob_ann, Some(&ann_bob))).unwrap();
+        let t = |from, to, since| TargetsQuery {
+            channels: vec![("#c".into(), since), ("#other".into(), 0)],
+            owner: "n:ann".into(),
+            since: 0,
+            from,
+            to,
+            limit: 10,
+            commands: vec!["PRIVMSG"],
+        };
+        // #c's newest line is at 1009, bob's at 1020: a window ending
+        // before them leaves them out, whatever older lines it holds.
+        assert_eq!(targets(&db, &t(1000, 1005, 0)).unwrap(), [("#other".to_owned(), 1001)]);
+        assert_eq!(targets(&db, &t(1005, 1030, 0)).unwrap(), [("#c".to_owned(), 1009), ("bob".to_owned(), 1020)]);
+        // What a member may not read does not place the channel.
+        assert_eq!(
+            targets(&db, &t(1000, 1030, 1010)).unwrap(),
+            [("#other".to_owned(), 1001), ("bob".to_owned(), 1020)]
+        );
+    }
+
+    #[test]
+    fn unregistered_channels_are_forgotten() {
+        let db = channel_db();
+        db.execute("INSERT INTO channels (name, display, founder, registered_at) VALUES ('#c', '#c', 'ann', 1)", [])
+            .unwrap();
+        insert_line(&db, &line(60, 5, "a:ann bob", Some("n:bob ann"))).unwrap();
+        assert_eq!(forget_channel(&db, None).unwrap(), 1, "#other's line, not #c's nor a private one");
+        assert_eq!(forget_channel(&db, Some("#c")).unwrap(), 30);
+        let left: i64 = db.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1);
+    }
+
+    #[test]
     fn targets_spell_nicks_as_their_newest_line_does() {
         let db = db();
         let (ann_bob, bob_ann) = (private_key(None, "ann", "bob"), private_key(None, "bob", "ann"));
@@ -650,8 +706,13 @@ mod tests {
         // A search first indexes what the writer has not yet indexed.
         let req = crate::search::find::SearchRequest {
             query: crate::search::query::SearchQuery::parse("number").unwrap(),
-            reader: crate::search::find::Reader { channels: vec!["#c7".into()], owner: "n:x".into(), private_since: 0 },
+            reader: crate::search::find::Reader {
+                channels: vec![("#c7".into(), 0)],
+                owner: "n:x".into(),
+                private_since: 0,
+            },
             limit: 10,
+            scan: 10_000,
         };
         let found = store.search_history(&req).unwrap();
         let indexed = started.elapsed();

@@ -138,8 +138,14 @@ pub(super) fn read_all(db: &Connection) -> rusqlite::Result<Records> {
     }
     records.scram_secret =
         db.query_row("SELECT value FROM secrets WHERE name = 'scram_fake_salt'", [], |r| r.get(0))?;
-    let mut stmt = db.prepare("SELECT account, target, time FROM read_markers")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    // The newest of each account's only, however many an older hichat kept.
+    let mut stmt = db.prepare(
+        "SELECT account, target, time FROM (SELECT account, target, time,
+         row_number() OVER (PARTITION BY account ORDER BY time DESC) AS n FROM read_markers) WHERE n <= ?1",
+    )?;
+    let rows = stmt.query_map([MAX_READ_MARKERS as i64], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+    })?;
     for row in rows {
         let (account, target, time) = row?;
         records.read_markers.entry(account).or_default().insert(target, time as u64);

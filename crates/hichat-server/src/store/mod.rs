@@ -18,6 +18,10 @@ mod migrate;
 mod sqlite;
 
 pub use history::{HistoryLine, HistoryQuery, Retention, TargetsQuery};
+
+/// Most read markers kept per account (the newest), and so at most loaded
+/// at start-up: the ceiling of `[limits] read_markers_per_user`.
+pub const MAX_READ_MARKERS: usize = 1000;
 pub use migrate::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 
@@ -235,6 +239,12 @@ pub enum Change {
         to: String,
         display: String,
     },
+    /// Deletes an unregistered channel's history when the channel ends
+    /// (folded name): it is not kept past the channel's life.
+    ForgetChannelHistory(String),
+    /// Deletes the history of every channel that is not registered: at
+    /// start-up, when every unregistered channel of the last run has ended.
+    ForgetUnregisteredHistory,
     /// Lets a TLS client certificate log in to an account. Fails with
     /// [`StoreError::Conflict`] when the fingerprint is already in use.
     AddCert {
@@ -253,6 +263,11 @@ pub enum Change {
         account: String,
         target: String,
         time: u64,
+    },
+    /// Forgets an account's read marker for a target (folded), to make room.
+    ForgetReadMarker {
+        account: String,
+        target: String,
     },
     /// Renames a registered channel (folded names), with its lists, access
     /// and history settings, in one step. Fails with

@@ -460,7 +460,12 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
                 let sp = tx.savepoint()?;
                 let result = apply(&sp, change);
                 if result.is_ok() {
-                    if matches!(**change, Change::RedactHistory { .. }) {
+                    if matches!(
+                        **change,
+                        Change::RedactHistory { .. }
+                            | Change::ForgetChannelHistory(_)
+                            | Change::ForgetUnregisteredHistory
+                    ) {
                         // Its DELETE was the last statement.
                         lines_delta -= sp.changes() as i64;
                     }
@@ -571,6 +576,23 @@ mod tests {
         assert!(store.load().unwrap().read_markers.is_empty(), "dropping an account drops its markers");
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_the_newest_read_markers_are_loaded() {
+        let store = SqliteStore::in_memory();
+        store.submit(Change::CreateAccount(account("Ann"))).wait().unwrap();
+        let n = MAX_READ_MARKERS as u64 + 5;
+        let pending: Vec<_> = (0..n)
+            .map(|i| store.submit(Change::SetReadMarker { account: "ann".into(), target: format!("#c{i}"), time: i }))
+            .collect();
+        pending.into_iter().for_each(|p| p.wait().unwrap());
+        let forget = Change::ForgetReadMarker { account: "ann".into(), target: format!("#c{}", n - 1) };
+        store.submit(forget).wait().unwrap();
+        let markers = &store.load().unwrap().read_markers["ann"];
+        assert_eq!(markers.len(), MAX_READ_MARKERS);
+        assert!(!markers.contains_key("#c0") && !markers.contains_key(&format!("#c{}", n - 1)));
+        assert_eq!(markers.get("#c5"), Some(&5), "the oldest went first");
     }
 
     #[test]
