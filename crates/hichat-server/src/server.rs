@@ -183,7 +183,11 @@ impl Server {
             let _ = self.info.tls_port.set(port);
         }
         // Chat history goes to the store this server ended up with.
-        let (recorder, replays) = crate::history::Recorder::new(self.store.clone(), &self.info.config.history);
+        let (recorder, replays) = crate::history::Recorder::new(
+            self.store.clone(),
+            &self.info.config.history,
+            &self.info.config.server.default_channel,
+        );
         self.state().history = recorder;
         tokio::spawn(crate::history::run(self.clone(), replays));
         for listener in listeners {

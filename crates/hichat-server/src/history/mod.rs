@@ -17,7 +17,10 @@
 //! registration on; an unregistered channel's, each member only what was
 //! said since it joined, and nothing once the channel ends: its lines are
 //! deleted then (and at start-up), as Ergo keeps no unregistered channel's
-//! history past its life. A private conversation's, its two parties only,
+//! history past its life. The server's own channel (`default_channel`,
+//! `#hello`) is the exception: the operator configured it for everyone, so
+//! it is treated as registered from the start of time, kept when it
+//! empties and across restarts, and read whole by its members. A private conversation's, its two parties only,
 //! by the view keys of [`crate::store::history::private_key`]. A client
 //! known by nick alone reads only what was said since it took the nick, so
 //! the next holder of a nick never sees the last one's conversations.
@@ -88,16 +91,28 @@ pub struct Recorder {
     /// Each user's write budget. A mutex only so that recording can take
     /// `&State`: it is only ever locked under the state lock.
     budgets: Mutex<budget::Budgets>,
+    /// The server's own channel (folded `default_channel`): its history is
+    /// kept when it empties and across restarts, and its members read all
+    /// of it, as though the server had registered it at the start of time.
+    public: String,
 }
 
 impl Recorder {
     /// A recorder writing to `store` when history is enabled; the receiver
     /// is for [`run`]. The history of every channel that is not registered
     /// is deleted first: those channels ended with the last run.
-    pub fn new(store: Arc<dyn Store>, config: &HistorySection) -> (Recorder, mpsc::UnboundedReceiver<ReplayRequest>) {
+    /// `public_channel` is the server's own channel (`default_channel`),
+    /// whose history is kept and open to its members as a registered
+    /// channel's is.
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: &HistorySection,
+        public_channel: &str,
+    ) -> (Recorder, mpsc::UnboundedReceiver<ReplayRequest>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let public = casemap::fold(public_channel);
         if config.enabled {
-            drop(store.submit(crate::store::Change::ForgetUnregisteredHistory));
+            drop(store.submit(crate::store::Change::ForgetUnregisteredHistory { keep: public.clone() }));
         }
         let recorder = Recorder {
             store: config.enabled.then_some(store),
@@ -108,6 +123,7 @@ impl Recorder {
             max_tag_bytes: config.max_stored_tag_bytes,
             max_event_channels: config.max_event_channels,
             budgets: Mutex::new(budget::Budgets::new(config.user_bytes_per_minute)),
+            public,
         };
         (recorder, rx)
     }
@@ -163,7 +179,7 @@ impl Recorder {
     /// Called when channel `key` has ended (its last member left): an
     /// unregistered channel's history goes with it.
     pub fn channel_ended(&self, key: &str, records: &crate::store::Records) {
-        if let Some(store) = self.store.as_ref().filter(|_| !records.channels.contains_key(key)) {
+        if let Some(store) = self.store.as_ref().filter(|_| !records.channels.contains_key(key) && key != self.public) {
             drop(store.submit(crate::store::Change::ForgetChannelHistory(key.to_owned())));
         }
     }
@@ -196,11 +212,21 @@ impl Recorder {
     /// from before a JOIN its new member may read (see [`channel_since`]);
     /// a client that could not tell replayed lines from live ones gets
     /// them only as NOTICEs, and only when so configured.
+    /// From when (Unix ms) a channel's members may read its history
+    /// whenever they joined: a registered channel's from its registration,
+    /// the server's own channel's all of it; `None` for any other channel.
+    fn open_since(&self, state: &State, key: &str) -> Option<u64> {
+        match state.records.channels.get(key) {
+            Some(record) => Some(record.registered_at.saturating_mul(1000)),
+            None => (key == self.public).then_some(0),
+        }
+    }
+
     pub fn replay_on_join(&self, state: &State, client: &Client, channel: &str, join_msgid: Option<String>) {
         if self.replay_lines == 0 || client.caps.has(Cap::Chathistory) {
             return;
         }
-        let Some(since) = state.records.channels.get(channel).map(|r| r.registered_at.saturating_mul(1000)) else {
+        let Some(since) = self.open_since(state, channel) else {
             return;
         };
         if !self.replay_untagged && !client.caps.has(Cap::ServerTime) && !client.caps.has(Cap::Batch) {
@@ -218,12 +244,9 @@ impl Recorder {
 /// channel's only what was said after they joined.
 pub fn channel_since(state: &State, key: &str, id: ClientId) -> Option<u64> {
     let member = state.channels.get(key)?.members.get(&id)?;
-    Some(match state.records.channels.get(key) {
-        Some(record) => record.registered_at.saturating_mul(1000),
-        // From the millisecond of the JOIN, which its own line shares (so a
-        // line of that same millisecond just before it is readable too).
-        None => member.joined_ms,
-    })
+    // Else from the millisecond of the JOIN, which its own line shares (so
+    // a line of that same millisecond just before it is readable too).
+    Some(state.history.open_since(state, key).unwrap_or(member.joined_ms))
 }
 
 /// The view key of `owner`'s side of a conversation with `other_nick`.

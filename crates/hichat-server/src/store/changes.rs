@@ -89,10 +89,10 @@ pub(super) fn apply(db: &Connection, change: &Change) -> Result<(), StoreError> 
             history::redact(db, msgid, channel.as_deref())?;
         }
         Change::ForgetChannelHistory(channel) => {
-            history::forget_channel(db, Some(channel))?;
+            history::forget_channel(db, channel)?;
         }
-        Change::ForgetUnregisteredHistory => {
-            history::forget_channel(db, None)?;
+        Change::ForgetUnregisteredHistory { keep } => {
+            history::forget_unregistered(db, keep)?;
         }
         Change::RenameHistory { from, to, display } => {
             history::rename(db, from, to, display)?;

@@ -175,14 +175,17 @@ pub fn redact(db: &Connection, msgid: &str, channel: Option<&str>) -> rusqlite::
 /// Deletes an unregistered channel's lines (folded name) when it ends, or
 /// (`None`) those of every channel that is not registered. Returns how many
 /// rows went.
-pub fn forget_channel(db: &Connection, channel: Option<&str>) -> rusqlite::Result<usize> {
-    match channel {
-        Some(c) => db.execute("DELETE FROM messages WHERE target = ?1 AND peer_target IS NULL", [c]),
-        None => db.execute(
-            "DELETE FROM messages WHERE peer_target IS NULL AND target NOT IN (SELECT name FROM channels)",
-            [],
-        ),
-    }
+pub fn forget_channel(db: &Connection, channel: &str) -> rusqlite::Result<usize> {
+    db.execute("DELETE FROM messages WHERE target = ?1 AND peer_target IS NULL", [channel])
+}
+
+/// Deletes every unregistered channel's lines but `keep`'s (the server's
+/// own channel, folded).
+pub fn forget_unregistered(db: &Connection, keep: &str) -> rusqlite::Result<usize> {
+    db.execute(
+        "DELETE FROM messages WHERE peer_target IS NULL AND target <> ?1 AND target NOT IN (SELECT name FROM channels)",
+        [keep],
+    )
 }
 
 /// Moves a channel's lines from `from` to `to` (folded names) after a
@@ -619,8 +622,9 @@ mod tests {
         db.execute("INSERT INTO channels (name, display, founder, registered_at) VALUES ('#c', '#c', 'ann', 1)", [])
             .unwrap();
         insert_line(&db, &line(60, 5, "a:ann bob", Some("n:bob ann"))).unwrap();
-        assert_eq!(forget_channel(&db, None).unwrap(), 1, "#other's line, not #c's nor a private one");
-        assert_eq!(forget_channel(&db, Some("#c")).unwrap(), 30);
+        assert_eq!(forget_unregistered(&db, "#other").unwrap(), 0, "#other is the server's own channel here");
+        assert_eq!(forget_unregistered(&db, "#hello").unwrap(), 1, "#other's line, not #c's nor a private one");
+        assert_eq!(forget_channel(&db, "#c").unwrap(), 30);
         let left: i64 = db.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
         assert_eq!(left, 1);
     }

@@ -242,9 +242,12 @@ pub enum Change {
     /// Deletes an unregistered channel's history when the channel ends
     /// (folded name): it is not kept past the channel's life.
     ForgetChannelHistory(String),
-    /// Deletes the history of every channel that is not registered: at
-    /// start-up, when every unregistered channel of the last run has ended.
-    ForgetUnregisteredHistory,
+    /// Deletes the history of every channel that is not registered, but for
+    /// the server's own channel (folded name): at start-up, when every
+    /// unregistered channel of the last run has ended.
+    ForgetUnregisteredHistory {
+        keep: String,
+    },
     /// Lets a TLS client certificate log in to an account. Fails with
     /// [`StoreError::Conflict`] when the fingerprint is already in use.
     AddCert {

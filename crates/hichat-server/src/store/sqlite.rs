@@ -464,7 +464,7 @@ fn commit_batch(w: &mut Writer, batch: &[Job]) -> Result<Vec<Result<(), StoreErr
                         **change,
                         Change::RedactHistory { .. }
                             | Change::ForgetChannelHistory(_)
-                            | Change::ForgetUnregisteredHistory
+                            | Change::ForgetUnregisteredHistory { .. }
                     ) {
                         // Its DELETE was the last statement.
                         lines_delta -= sp.changes() as i64;

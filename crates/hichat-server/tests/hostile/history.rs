@@ -330,3 +330,35 @@ async fn the_next_holder_of_a_nick_has_none_of_its_read_markers() {
     assert_eq!(next.expect("MARKREAD").await.params[1], "*");
     server.stop().await;
 }
+
+/// The server's own channel (`default_channel`) is the operator's channel
+/// for everyone: what was said there stays readable by those who join
+/// later, even after it emptied, as in a registered channel, while an
+/// ordinary unregistered channel forgets.
+#[tokio::test]
+async fn the_servers_own_channel_keeps_its_history_for_newcomers() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    for chan in ["#hello", "#other"] {
+        alice.join(chan).await;
+        alice.send(&format!("PRIVMSG {chan} :said in {chan} before anyone else came")).await;
+    }
+    alice.send("QUIT :bye").await;
+    let _ = alice.read_to_close().await;
+
+    let mut bob = history_client(&server, "bob", CAPS).await;
+    bob.join("#hello").await;
+    let lines = batch(&mut bob, "CHATHISTORY LATEST #hello * 50").await;
+    assert_eq!(texts(&lines), ["said in #hello before anyone else came"]);
+    bob.join("#other").await;
+    let lines = batch(&mut bob, "CHATHISTORY LATEST #other * 50").await;
+    assert!(texts(&lines).is_empty(), "{lines:?}");
+
+    // Without draft/chathistory the channel's lines are replayed on JOIN.
+    let mut carol = server.connect().await;
+    carol.register_with_caps("carol", "batch server-time").await;
+    carol.join("#hello").await;
+    let got = carol.messages_until_quiet(Duration::from_millis(300)).await;
+    assert!(got.iter().any(|m| m.command == "PRIVMSG" && m.params[1].contains("said in #hello")), "{got:?}");
+    server.stop().await;
+}
