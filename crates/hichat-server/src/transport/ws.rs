@@ -72,10 +72,7 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
-            let line = trim_eol(&payload);
-            let mut out = Vec::with_capacity(line.len() + 2);
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"\r\n");
+            let Some(out) = frame_to_line(&payload) else { continue };
             if to_server.write_all(&out).await.is_err() {
                 break;
             }
@@ -125,6 +122,17 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool) {
         _ = upstream => {}
         _ = downstream => {}
     }
+}
+
+/// The bytes one WebSocket message from the client gives the connection
+/// task: its payload as one CRLF-terminated line, or `None` for a message
+/// that must be refused. Pure, for the `ws_frame` fuzz target.
+pub fn frame_to_line(payload: &[u8]) -> Option<Vec<u8>> {
+    let line = trim_eol(payload);
+    let mut out = Vec::with_capacity(line.len() + 2);
+    out.extend_from_slice(line);
+    out.extend_from_slice(b"\r\n");
+    Some(out)
 }
 
 /// One line as the frame type the subprotocol asks for.
