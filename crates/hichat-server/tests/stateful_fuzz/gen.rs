@@ -236,6 +236,12 @@ pub fn command(rng: &mut StdRng, next_token: &mut u64) -> String {
         94 => format!("CAP REQ :{}", pick(rng, CAPS)),
         95 => format!("CAP REQ :-{}", pick(rng, CAPS)),
         96 => format!("USER x 0 * :{}", words(rng, 2)),
+        97 => ["OPER fz pw", "OPER fz wrong", "OPER nobody pw"][rng.gen_range(0..3)].to_owned(),
+        98 => match rng.gen_range(0..3) {
+            0 => format!("KILL {} :{}", nick(rng), words(rng, 2)),
+            1 => format!("MODE {} -o", nick(rng)),
+            _ => format!("WALLOPS :{}", words(rng, 2)),
+        },
         _ => format!("PING :{}", words(rng, 1)),
     };
     format!("{label}{line}")

@@ -87,8 +87,23 @@ pub struct World {
     readers: HashMap<u64, Readers>,
 }
 
+/// An argon2id hash of `password`, with cheap parameters (the server reads
+/// them from the hash) so OPER stays quick.
+fn hash(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).expect("params"));
+    let salt = SaltString::encode_b64(b"hichat-fuzz-salt").expect("salt");
+    argon.hash_password(password.as_bytes(), &salt).expect("hash").to_string()
+}
+
+/// The server's configuration: no flood control, per-IP limit or
+/// keep-alive, and one operator block (`OPER fz pw`).
 fn config() -> Config {
+    static OPER_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let mut config = Config::default();
+    let password_hash = OPER_HASH.get_or_init(|| hash("pw")).clone();
+    config.operators = vec![hichat_server::config::Operator { name: "fz".into(), password_hash, hosts: Vec::new() }];
     config.server.name = "fuzz.hichat.local".into();
     config.flood.enabled = false;
     config.limits.connections_per_ip = usize::MAX;
