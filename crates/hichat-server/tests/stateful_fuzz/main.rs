@@ -80,9 +80,12 @@ enum Action {
     /// Lines from several slots at once, for races (NICK, JOIN only, so a
     /// member never comes and goes unseen between two checks).
     Burst(Vec<(usize, String)>),
+    /// Drop a connection without a QUIT.
     HangUp(usize),
 }
 
+/// What happens next: an empty slot connects; an open one quits, hangs up,
+/// races others or sends a command.
 fn next_action(rng: &mut StdRng, world: &World, tokens: &mut u64) -> Action {
     let slot = rng.gen_range(0..SLOTS);
     if !world.is_open(slot) {
