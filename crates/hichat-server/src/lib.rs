@@ -20,6 +20,8 @@ pub mod console;
 mod flood;
 mod handlers;
 pub mod history;
+#[doc(hidden)]
+pub mod invariants;
 pub mod ip_key;
 mod isupport;
 mod labeled;

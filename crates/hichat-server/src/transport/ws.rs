@@ -80,13 +80,9 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool, write_timeout
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
-            let line = trim_eol(&payload);
-            if line.contains(&b'\r') || line.contains(&b'\n') {
+            let Some(out) = frame_to_line(&payload) else {
                 return Some(MANY_LINES);
-            }
-            let mut out = Vec::with_capacity(line.len() + 2);
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"\r\n");
+            };
             if to_server.write_all(&out).await.is_err() {
                 break;
             }
@@ -149,6 +145,21 @@ async fn bridge(socket: WebSocket, pair: UnixStream, binary: bool, write_timeout
 
 /// Why a message with several lines ends the connection.
 const MANY_LINES: &str = "Closing Link: a WebSocket message must hold one IRC line, without CR or LF inside";
+
+/// The bytes one WebSocket message from the client gives the connection
+/// task: its payload as one CRLF-terminated line, or `None` for a message
+/// that must be refused because it holds CR or LF inside (one IRC line per
+/// message). Pure, for the `ws_frame` fuzz target.
+pub fn frame_to_line(payload: &[u8]) -> Option<Vec<u8>> {
+    let line = trim_eol(payload);
+    if line.contains(&b'\r') || line.contains(&b'\n') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(line.len() + 2);
+    out.extend_from_slice(line);
+    out.extend_from_slice(b"\r\n");
+    Some(out)
+}
 
 /// One line as the frame type the subprotocol asks for.
 fn frame(line: &[u8], binary: bool) -> Message {
