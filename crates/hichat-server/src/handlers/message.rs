@@ -13,7 +13,7 @@ use crate::state::recent::{Recent, Sent};
 use crate::state::sender::with_account;
 use crate::state::Relay;
 use crate::{client_tags, history};
-use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag};
+use hichat_proto::{casemap, ChannelName, Message, Numeric, Tag, MAX_LINE_LEN};
 use std::time::Instant;
 
 /// TAGMSG to each target: relayed only to clients with message-tags.
@@ -148,10 +148,19 @@ pub(super) fn channel_route(ctx: &Ctx<'_>, target: &str) -> Result<ChannelRoute,
     Ok(ChannelRoute { key, status, shown })
 }
 
+/// `text` cut (at a character boundary) so that the relayed line, `:prefix
+/// VERB target :text` and CR LF, fits in 512 bytes: a client may send a
+/// line at the limit, which its `nick!user@host` would push over it.
+fn fitted<'t>(me: &Client, verb: &str, target: &str, text: Option<&'t str>) -> Option<&'t str> {
+    let room = MAX_LINE_LEN.saturating_sub(me.prefix.len() + verb.len() + target.len() + 7);
+    text.map(|t| super::channel::truncate(t, room))
+}
+
 fn to_channel(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
     let route = channel_route(ctx, target)?;
     let id = ctx.id;
     let me = ctx.me();
+    let text = fitted(me, verb, &route.shown, text);
     let echo = me.caps.has(Cap::EchoMessage);
     let (mut relay, msgid) = relay(verb, me, &route.shown, text, tags);
     let to = history::To::Channel { key: &route.key, shown: &route.shown };
@@ -175,6 +184,7 @@ pub(super) fn user_route(ctx: &Ctx<'_>, target: &str) -> Result<(ClientId, Strin
 fn to_user(ctx: &mut Ctx<'_>, verb: &str, target: &str, text: Option<&str>, tags: &[Tag]) -> HandlerResult {
     let (target_id, target_nick, away) = user_route(ctx, target)?;
     let me = ctx.me();
+    let text = fitted(me, verb, &target_nick, text);
     let (mut relay, msgid) = relay(verb, me, &target_nick, text, tags);
     let echo = me.caps.has(Cap::EchoMessage);
     history::record_message(ctx.state, ctx.id, history::To::User(target_id), verb, &msgid, text, tags);

@@ -89,3 +89,38 @@ async fn long_realname_with_controls_never_makes_a_long_line() {
     assert!(shown.len() <= 200 && shown.starts_with("rrr"), "{} bytes", shown.len());
     server.stop().await;
 }
+
+/// Found by the stateful fuzzer: a PRIVMSG sent at the 512-byte limit was
+/// relayed with the sender's `nick!user@host` in front, over the limit.
+/// The text is cut (whole characters) so the relayed line fits, and the
+/// echo shows the sender what was sent.
+#[tokio::test]
+async fn a_message_at_the_limit_is_relayed_within_512_bytes() {
+    let server = TestServer::start().await;
+    let mut sender = server.connect().await;
+    sender.register_with_caps("longwinded", "echo-message").await;
+    sender.join("#c").await;
+    let mut reader = server.client("reader").await;
+    reader.join("#c").await;
+    sender.sync().await;
+    for (target, head) in [("#c", "PRIVMSG #c :"), ("reader", "PRIVMSG reader :")] {
+        // 510 bytes before CR LF, ending in Chinese so a cut could split one.
+        let mut text = "x".repeat(510 - head.len() - 30);
+        text.push_str(&"话".repeat(10));
+        assert_eq!(head.len() + text.len(), 510);
+        sender.send(&format!("{head}{text}")).await;
+        for c in [&mut reader, &mut sender] {
+            let line = loop {
+                let line = c.line().await.expect("a line");
+                if line.contains(" PRIVMSG ") {
+                    break line;
+                }
+            };
+            assert!(line.len() + 2 <= 512, "{} bytes: {line}", line.len() + 2);
+            let msg = hichat_proto::Message::parse(&line).expect("a well-formed line");
+            let got = msg.params[1].as_str();
+            assert!(text.starts_with(got) && got.len() > 400, "{target}: {got:?}");
+        }
+    }
+    server.stop().await;
+}
