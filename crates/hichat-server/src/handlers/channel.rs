@@ -29,28 +29,15 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     if ctx.me().channels.contains(&key) {
         return Ok(());
     }
+    let restored = !ctx.state.channels.contains_key(&key);
     crate::services::chanserv::before_join(ctx, &key);
-    let me = ctx.me();
-    if me.channels.len() >= ctx.info.config.limits.channels_per_user {
-        return Err(HandlerError::numeric(Numeric::ErrTooManyChannels, [name.as_str()]));
-    }
-    if let Some(chan) = ctx.state.channels.get(&key) {
-        // An operator's invitation lets one past +k, +i, +b and +l, as in
-        // Ergo and InspIRCd: the operator could lift any of them anyway.
-        let invited = chan.invited.contains(&id) && me.invites.contains(&key);
-        let prefix = &me.prefix;
-        if chan.modes.key.as_ref().is_some_and(|k| Some(k) != target.key.as_ref()) && !invited {
-            return Err(HandlerError::numeric(Numeric::ErrBadChannelKey, [chan.name.as_str()]));
+    if let Err(e) = admit(ctx, &key, target, name.as_str()) {
+        // A registered channel ChanServ brought back for this JOIN does not
+        // outlive its refusal as an empty channel.
+        if restored && ctx.state.channels.get(&key).is_some_and(|c| c.members.is_empty()) {
+            ctx.state.channels.remove(&key);
         }
-        if chan.modes.invite_only && !invited && !chan.is_invex(prefix) {
-            return Err(HandlerError::numeric(Numeric::ErrInviteOnlyChan, [chan.name.as_str()]));
-        }
-        if chan.is_banned(prefix) && !invited {
-            return Err(HandlerError::numeric(Numeric::ErrBannedFromChan, [chan.name.as_str()]));
-        }
-        if chan.modes.limit.is_some_and(|l| chan.members.len() >= l) && !invited {
-            return Err(HandlerError::numeric(Numeric::ErrChannelIsFull, [chan.name.as_str()]));
-        }
+        return Err(e);
     }
     ctx.state.add_member(id, name.as_str(), unix_now());
     crate::services::chanserv::on_join(ctx, &key);
@@ -69,6 +56,36 @@ fn join_one(ctx: &mut Ctx<'_>, target: &JoinTarget) -> HandlerResult {
     }
     let me = ctx.state.client(id).expect("the client joining");
     ctx.state.history.replay_on_join(ctx.state, me, &key, join.msgid().map(str::to_owned));
+    Ok(())
+}
+
+/// Whether client `ctx.id` may join `key` (`name` as typed): its channel
+/// limit, then the channel's key, +i, bans and +l, which an operator's
+/// invitation lets it past.
+fn admit(ctx: &Ctx<'_>, key: &str, target: &JoinTarget, name: &str) -> HandlerResult {
+    let id = ctx.id;
+    let me = ctx.me();
+    if me.channels.len() >= ctx.info.config.limits.channels_per_user {
+        return Err(HandlerError::numeric(Numeric::ErrTooManyChannels, [name]));
+    }
+    if let Some(chan) = ctx.state.channels.get(key) {
+        // An operator's invitation lets one past +k, +i, +b and +l, as in
+        // Ergo and InspIRCd: the operator could lift any of them anyway.
+        let invited = chan.invited.contains(&id) && me.invites.iter().any(|k| k == key);
+        let prefix = &me.prefix;
+        if chan.modes.key.as_ref().is_some_and(|k| Some(k) != target.key.as_ref()) && !invited {
+            return Err(HandlerError::numeric(Numeric::ErrBadChannelKey, [chan.name.as_str()]));
+        }
+        if chan.modes.invite_only && !invited && !chan.is_invex(prefix) {
+            return Err(HandlerError::numeric(Numeric::ErrInviteOnlyChan, [chan.name.as_str()]));
+        }
+        if chan.is_banned(prefix) && !invited {
+            return Err(HandlerError::numeric(Numeric::ErrBannedFromChan, [chan.name.as_str()]));
+        }
+        if chan.modes.limit.is_some_and(|l| chan.members.len() >= l) && !invited {
+            return Err(HandlerError::numeric(Numeric::ErrChannelIsFull, [chan.name.as_str()]));
+        }
+    }
     Ok(())
 }
 

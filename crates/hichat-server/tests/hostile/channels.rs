@@ -314,3 +314,30 @@ async fn who_masks_are_bounded_and_cheap() {
     drop(crowd);
     server.stop().await;
 }
+
+/// Found while reading the code for the network state machine: ChanServ
+/// brings a registered channel back when someone joins it, before JOIN's
+/// checks, so a refused JOIN (+i here) left an empty channel behind that
+/// nobody could see leave.
+#[tokio::test]
+async fn a_refused_join_leaves_no_empty_registered_channel() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.send("PRIVMSG NickServ :REGISTER long-enough-pass").await;
+    alice.expect("900").await;
+    alice.join("#reg").await;
+    alice.send("PRIVMSG ChanServ :REGISTER #reg").await;
+    alice.expect_with("NOTICE", |m| m.params[1].contains("registered")).await;
+    alice.send("MODE #reg +i").await;
+    alice.expect("MODE").await;
+    alice.send("PART #reg").await;
+    alice.expect("PART").await;
+    assert!(!server.server.state().channels.contains_key("#reg"));
+
+    let mut bob = server.client("bob").await;
+    bob.send("JOIN #reg").await;
+    assert_eq!(commands(&bob.sync().await), ["473"]);
+    assert!(!server.server.state().channels.contains_key("#reg"), "an empty #reg was left behind");
+    assert!(hichat_server::invariants::check(&server.server.state()).is_empty());
+    server.stop().await;
+}
