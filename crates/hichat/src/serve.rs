@@ -90,6 +90,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(format!("cannot start: {e}")),
     };
     runtime.block_on(async move {
+        let shutdown = shutdown_signal();
+        let hup = sighup();
         let mut listeners = Vec::new();
         for addr in &config.server.listen {
             match Listener::bind(addr) {
@@ -134,15 +136,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
         if let Some(certs) = certs {
             server.set_cert_store(certs);
         }
-        tokio::spawn(reload_on_sighup(server.clone()));
+        tokio::spawn(reload_on_sighup(server.clone(), hup));
         let console_done = if console_wanted { crate::console::start(&server) } else { None };
         let stop = async move {
             match console_done {
                 Some(done) => tokio::select! {
-                    _ = shutdown_signal() => {}
+                    _ = shutdown => {}
                     _ = done => {}
                 },
-                None => shutdown_signal().await,
+                None => shutdown.await,
             }
         };
         server.serve(listeners, stop).await;
@@ -176,24 +178,40 @@ fn bind_web(config: &Config) -> Result<Option<tokio::net::TcpListener>, String> 
 
 /// Reloads the configuration file and the TLS certificate on every SIGHUP,
 /// as REHASH does; connections stay up.
-async fn reload_on_sighup(server: Arc<Server>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+async fn reload_on_sighup(server: Arc<Server>, hup: Option<tokio::signal::unix::Signal>) {
+    let Some(mut hup) = hup else { return };
     while hup.recv().await.is_some() {
         hichat_server::rehash::on_signal(&server).await;
     }
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// SIGHUP's handler, installed at once for the same reason as
+/// [`shutdown_signal`]'s: a SIGHUP during start-up must not kill the server.
+fn sighup() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+}
+
+/// A future that completes on SIGINT or SIGTERM. The handlers are
+/// installed when this is called, not when the future is first polled: a
+/// signal that comes while the listeners are starting must shut the
+/// server down gracefully, not kill it with the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = wait(term) => {}
+            _ = wait(int) => {}
+        }
     }
 }
 
