@@ -108,7 +108,17 @@ pub fn backup(data_dir: &Path, out: &Path, force: bool) -> Result<Contents, Back
             out.display()
         )));
     }
-    let src = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    // With no server running, the directory is locked for the copy and the
+    // database opened as the server opens it, so closing it folds any WAL
+    // left by a crash into the file and removes the WAL and shared-memory
+    // files: none is left behind owned by whoever ran the backup. With a
+    // server running, a read-only connection shares the server's.
+    let (flags, _lock) = match DataDirLock::acquire(data_dir, false) {
+        Ok(lock) => (OpenFlags::SQLITE_OPEN_READ_WRITE, Some(lock)),
+        // Held, or a directory this user may not write in.
+        Err(_) => (OpenFlags::SQLITE_OPEN_READ_ONLY, None),
+    };
+    let src = Connection::open_with_flags(&db, flags)
         .and_then(|c| c.busy_timeout(Duration::from_secs(5)).map(|()| c))
         .map_err(|e| User(format!("cannot open {}: {e}", db.display())))?;
     // The first read: a file that is not SQLite's, or unreadable, fails here.
@@ -133,7 +143,7 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Restored, BackupError> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| User(format!("cannot create {}: {}", data_dir.display(), io_reason(&e))))?;
     let _lock = DataDirLock::acquire(data_dir, false).map_err(|e| match e {
-        LockError::Held { .. } => User(format!("{e}: a running server's database is never replaced")),
+        LockError::Held { .. } => User(format!("{e}; stop it before restoring")),
         LockError::Io { .. } => User(e.to_string()),
     })?;
     let db = SqliteStore::file_in(data_dir);
@@ -181,12 +191,17 @@ fn open_checked(path: &Path) -> Result<Connection, BackupError> {
     let mut expected = Connection::open_in_memory().map_err(|e| Failed(e.to_string()))?;
     migrate_to(&mut expected, version).map_err(|e| Failed(e.to_string()))?;
     let (want, have) = (schema(&expected), schema(&conn));
-    let (want, have) = (want.map_err(|e| Failed(e.to_string()))?, have.map_err(|e| User(format!("{shown}: {e}")))?);
-    if let Some(odd) = have.iter().find(|o| !want.contains(o)).or_else(|| want.iter().find(|o| !have.contains(o))) {
-        return Err(User(format!(
-            "{shown} is not a hichat database of schema version {version}: its {} {} differs",
-            odd.0, odd.1
-        )));
+    let (want, have) =
+        (want.map_err(|e| Failed(e.to_string()))?, have.map_err(|e| User(format!("{shown} is damaged: {e}")))?);
+    let named = |set: &[SchemaObject], o: &SchemaObject| set.iter().any(|x| x.0 == o.0 && x.1 == o.1);
+    let odd = match (have.iter().find(|o| !want.contains(o)), want.iter().find(|o| !have.contains(o))) {
+        (Some(o), _) if named(&want, o) => Some(format!("its {} {} differs", o.0, o.1)),
+        (Some(o), _) => Some(format!("it has a {} {} that hichat's has not", o.0, o.1)),
+        (None, Some(o)) => Some(format!("it has no {} {}", o.0, o.1)),
+        (None, None) => None,
+    };
+    if let Some(odd) = odd {
+        return Err(User(format!("{shown} is not a hichat database of schema version {version}: {odd}")));
     }
     let problems = integrity(&conn).map_err(|e| User(format!("{shown} is damaged: {e}")))?;
     if let Some(first) = problems.first() {
@@ -195,8 +210,11 @@ fn open_checked(path: &Path) -> Result<Connection, BackupError> {
     Ok(conn)
 }
 
+/// A table, index, view or trigger: type, name, SQL.
+type SchemaObject = (String, String, Option<String>);
+
 /// Every table, index, view and trigger but SQLite's own, with its SQL.
-fn schema(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+fn schema(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
     let mut stmt =
         conn.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -25,7 +25,7 @@ pub struct DataDirLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process holds it: a running server, or a restore.
-    #[error("{} is in use by a running hichat{}; stop it first", dir.display(), holder(*pid))]
+    #[error("{} is in use by a running hichat{}", dir.display(), holder(*pid))]
     Held { dir: PathBuf, pid: Option<u32> },
     #[error("cannot lock {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },

@@ -114,7 +114,7 @@ impl SqliteStore {
     /// store (another server) or a restore holds the directory's lock.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         let lock = DataDirLock::acquire(data_dir, true).map_err(|e| match e {
-            LockError::Held { .. } => StoreError::InUse(e.to_string()),
+            LockError::Held { .. } => StoreError::InUse(format!("{e}; stop it first, or give another data directory")),
             LockError::Io { .. } => StoreError::Db(e.to_string()),
         })?;
         let path = Self::file_in(data_dir);
