@@ -35,6 +35,15 @@ fn holder(pid: Option<u32>) -> String {
     pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
 }
 
+impl From<LockError> for super::StoreError {
+    fn from(e: LockError) -> Self {
+        match e {
+            LockError::Held { .. } => Self::InUse(format!("{e}; stop it first, or give another data directory")),
+            LockError::Io { .. } => Self::Db(e.to_string()),
+        }
+    }
+}
+
 impl DataDirLock {
     /// Takes the lock without waiting. `write_pid`: put this process's id
     /// in the file (the server does; a restore leaves the file as it is).

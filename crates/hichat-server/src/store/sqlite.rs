@@ -25,7 +25,7 @@ use super::changes::apply;
 use super::history::{self, HistoryLine, HistoryQuery, Retention, TargetsQuery};
 use super::indexing::Indexer;
 use super::load::read_all;
-use super::lock::{DataDirLock, LockError};
+use super::lock::DataDirLock;
 use super::migrate;
 use super::*;
 use crate::metrics::StoreMetrics;
@@ -100,7 +100,7 @@ pub struct SqliteStore {
     /// Set by [`SqliteStore::attach_metrics`]; shared with the writer.
     metrics: Arc<OnceLock<StoreMetrics>>,
     /// The data directory's lock, held until the store is closed.
-    lock: Mutex<Option<DataDirLock>>,
+    dir_lock: Mutex<Option<DataDirLock>>,
 }
 
 impl SqliteStore {
@@ -113,15 +113,12 @@ impl SqliteStore {
     /// starts the writer. Fails with [`StoreError::InUse`] while another
     /// store (another server) or a restore holds the directory's lock.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
-        let lock = DataDirLock::acquire(data_dir, true).map_err(|e| match e {
-            LockError::Held { .. } => StoreError::InUse(format!("{e}; stop it first, or give another data directory")),
-            LockError::Io { .. } => StoreError::Db(e.to_string()),
-        })?;
+        let lock = DataDirLock::acquire(data_dir, true)?;
         let path = Self::file_in(data_dir);
         let conn = open_writer(&path, true)?;
         tracing::info!(path = %path.display(), "store opened");
         let store = Self::start(conn, path, false);
-        *store.lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
+        *store.dir_lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
         Ok(store)
     }
 
@@ -156,7 +153,7 @@ impl SqliteStore {
             readers: Mutex::new(Readers::default()),
             reader_done: Condvar::new(),
             metrics,
-            lock: Mutex::new(None),
+            dir_lock: Mutex::new(None),
         }
     }
 
@@ -334,7 +331,7 @@ impl Store for SqliteStore {
             }
             drop(readers);
             // Another server (or a restore) may have the directory now.
-            self.lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+            self.dir_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
             tracing::info!("store closed");
             if self.throwaway {
                 remove_files(&self.path);
