@@ -429,7 +429,7 @@ impl Config {
     }
 
     /// Checks what serde cannot: values that parse but make no sense.
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.server.name.is_empty() || self.server.name.contains(' ') {
             return Err("server.name must be a single word".into());
         }

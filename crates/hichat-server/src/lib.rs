@@ -15,6 +15,7 @@ pub mod caps;
 mod client_tags;
 mod clock;
 pub mod config;
+pub mod config_check;
 pub mod conn;
 pub mod console;
 mod flood;

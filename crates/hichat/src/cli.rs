@@ -27,6 +27,34 @@ pub enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
+    /// Copy the server's database to a file while the server runs.
+    Backup(BackupArgs),
+    /// Put a backup back in place of the database (the server stopped).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The server's data directory (the one with hichat.db).
+    #[arg(long, value_name = "DIR", default_value = "./hichat-data")]
+    pub data_dir: PathBuf,
+    /// The file to write the backup to.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file `hichat backup` wrote.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The data directory to restore into (made if missing); a database
+    /// already there is moved aside, never deleted.
+    #[arg(long, value_name = "DIR", default_value = "./hichat-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +107,12 @@ pub struct ServeArgs {
 pub enum ConfigCommand {
     /// Print the commented default configuration.
     Default,
+    /// Check a configuration file: every problem with its line, or "ok".
+    Check {
+        /// The TOML file to check.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Read a password from standard input and print its argon2 hash, for an
     /// [[operator]] block.
     HashPassword,

@@ -2,6 +2,7 @@
 //! logging and signals, and hands over to the server or client crates; no
 //! chat logic lives here.
 
+mod backup;
 mod cert;
 mod cli;
 mod console;
@@ -22,6 +23,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Config { command: ConfigCommand::HashPassword } => serve::hash_password(),
+        Command::Config { command: ConfigCommand::Check { file } } => backup::config_check(&file),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::Cert { command: CertCommand::SelfSigned { out } } => cert::self_signed(&out),
     }
 }

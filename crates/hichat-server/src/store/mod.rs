@@ -10,10 +10,12 @@
 //! updates [`Records`] and answers the client, so a success reply always
 //! means the change is durable.
 
+pub mod backup;
 mod changes;
 pub mod history;
 mod indexing;
 mod load;
+pub mod lock;
 mod migrate;
 mod sqlite;
 
@@ -314,6 +316,9 @@ pub enum StoreError {
     /// The writer has stopped (the server is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// The data directory is held by another running server or a restore.
+    #[error("{0}")]
+    InUse(String),
     #[error("database error: {0}")]
     Db(String),
 }

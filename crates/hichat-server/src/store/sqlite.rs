@@ -25,6 +25,7 @@ use super::changes::apply;
 use super::history::{self, HistoryLine, HistoryQuery, Retention, TargetsQuery};
 use super::indexing::Indexer;
 use super::load::read_all;
+use super::lock::DataDirLock;
 use super::migrate;
 use super::*;
 use crate::metrics::StoreMetrics;
@@ -98,6 +99,8 @@ pub struct SqliteStore {
     reader_done: Condvar,
     /// Set by [`SqliteStore::attach_metrics`]; shared with the writer.
     metrics: Arc<OnceLock<StoreMetrics>>,
+    /// The data directory's lock, held until the store is closed.
+    dir_lock: Mutex<Option<DataDirLock>>,
 }
 
 impl SqliteStore {
@@ -107,12 +110,16 @@ impl SqliteStore {
     }
 
     /// Opens (creating if needed) `<data_dir>/hichat.db`, migrates it and
-    /// starts the writer.
+    /// starts the writer. Fails with [`StoreError::InUse`] while another
+    /// store (another server) or a restore holds the directory's lock.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        let lock = DataDirLock::acquire(data_dir, true)?;
         let path = Self::file_in(data_dir);
         let conn = open_writer(&path, true)?;
         tracing::info!(path = %path.display(), "store opened");
-        Ok(Self::start(conn, path, false))
+        let store = Self::start(conn, path, false);
+        *store.dir_lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
+        Ok(store)
     }
 
     /// An empty database that lasts until the store is closed: everything
@@ -146,6 +153,7 @@ impl SqliteStore {
             readers: Mutex::new(Readers::default()),
             reader_done: Condvar::new(),
             metrics,
+            dir_lock: Mutex::new(None),
         }
     }
 
@@ -322,6 +330,8 @@ impl Store for SqliteStore {
                 readers = self.reader_done.wait_timeout(readers, left).unwrap_or_else(|e| e.into_inner()).0;
             }
             drop(readers);
+            // Another server (or a restore) may have the directory now.
+            self.dir_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
             tracing::info!("store closed");
             if self.throwaway {
                 remove_files(&self.path);
