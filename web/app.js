@@ -10,8 +10,7 @@ import { renderBuffers, renderEntry, renderNicks, renderResult } from "./view.js
 const $ = (id) => document.getElementById(id);
 const DEFAULT_CHANNEL = "#hello";
 const NICK_KEY = "hichat.nick";
-// Set when the saved nick logs in with a password, which is never stored:
-// such a nick is not started by itself when the page opens offline.
+// Set when the saved nick needs a password (never stored): it is not started by itself offline.
 const PASSWORD_KEY = "hichat.password-login";
 const WANTED_CAPS = [
   "echo-message", "multi-prefix", "away-notify", "server-time", "batch", "message-tags",
@@ -683,14 +682,12 @@ document.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape") document.body.classList.remove("show-buffers", "show-nicks");
 });
 
-setupKeys(() => {
-  if (!$("app").hidden) $("input").focus();
-});
+setupKeys(() => $("app").hidden || $("input").focus());
 registerServiceWorker();
-await showLanguage(pickLanguage(navigator.languages ?? [navigator.language], localStorage.getItem(LANGUAGE_KEY)));
-// Opened without a network or without the server (from the home screen,
-// say, through the service worker): straight to the chat, which says it is
-// reconnecting, unless the nick needs a password typed.
+// Without its catalogue the page keeps the English written in index.html.
+await showLanguage(pickLanguage(navigator.languages, localStorage.getItem(LANGUAGE_KEY))).catch((e) => console.warn(e));
+// Opened without a network or server (from the home screen, through the service worker):
+// straight to the chat, which says it is reconnecting, unless the nick needs a password.
 const savedNick = localStorage.getItem(NICK_KEY);
 const resume = savedNick && !localStorage.getItem(PASSWORD_KEY);
 if (resume && !navigator.onLine) start(savedNick);
