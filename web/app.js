@@ -1,12 +1,17 @@
 // The hichat web client: wires the connection, the model and the page.
 
 import { Connection, defaultUrl, fold, format, isChannel } from "./irc.js";
+import { LANGUAGE_KEY, language, pickLanguage, setupLanguagePickers, showLanguage, t } from "./i18n.js";
+import { registerServiceWorker, watchNetwork } from "./install.js";
+import { setupKeys } from "./keys.js";
 import { Model, SERVER } from "./state.js";
 import { renderBuffers, renderEntry, renderNicks, renderResult } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_CHANNEL = "#hello";
 const NICK_KEY = "hichat.nick";
+// Set when the saved nick needs a password (never stored): it is not started by itself offline.
+const PASSWORD_KEY = "hichat.password-login";
 const WANTED_CAPS = [
   "echo-message", "multi-prefix", "away-notify", "server-time", "batch", "message-tags",
   "draft/chathistory", "draft/read-marker", "draft/search",
@@ -16,20 +21,7 @@ const HISTORY_PAGE = 50;
 /** How far back CHATHISTORY TARGETS looks for private conversations. */
 const TARGETS_DAYS = 30;
 
-const HELP = [
-  "/join #channel — join a channel",
-  "/part [#channel] [reason] — leave a channel",
-  "/msg nick text — a private message",
-  "/query nick — open a private conversation",
-  "/me text — an action",
-  "/nick newnick — change your nick",
-  "/topic [text] — show or set the topic",
-  "/close — leave this channel or close this conversation",
-  "/quit [reason] — disconnect",
-  "/quote LINE — send a raw IRC line",
-  "/search words [from:nick] [in:#channel] [after:YYYY-MM-DD] [before:YYYY-MM-DD] — search the history",
-  "Alt+↑/↓ switch buffers · Tab completes nicks",
-];
+const HELP = ["join", "part", "msg", "query", "me", "nick", "topic", "close", "quit", "quote", "search", "keys"];
 
 let model = null;
 let conn = null;
@@ -42,11 +34,41 @@ let caps = new Set();
 // The most CHATHISTORY lines the server gives per request (ISUPPORT CHATHISTORY).
 let historyLimit = HISTORY_PAGE;
 let offeredCaps = [];
+// The languages the server speaks (draft/languages), lower-cased.
+let serverLanguages = [];
+// The connection's last state, to show it again in another language.
+let lastState = null;
 let markTimer = null;
 // A search result to show once the lines around it have arrived.
 let jumpTo = null;
 const sent = [];
 let sentPos = 0;
+
+/** A line from the client itself, shown (and shown again) in the user's language. */
+function note(key, params = {}, kind = "info") {
+  model.info({ key, params }, kind);
+}
+
+// ---- language and network
+
+/** Asks the server for its replies in our language, when it offers it. */
+function sendLanguage() {
+  if (model?.registered && serverLanguages.includes(language().toLowerCase())) conn.send(format("LANGUAGE", language()));
+}
+
+// Another language: everything shown is drawn again in it.
+setupLanguagePickers(() => {
+  if (!model) return;
+  renderAll();
+  if (lastState) onState(lastState);
+  sendLanguage();
+});
+
+watchNetwork(() => {
+  if (lastState) onState(lastState);
+  // Back online: try now rather than at the end of the backoff.
+  if (navigator.onLine && lastState?.state === "waiting") conn.connect();
+});
 
 // ---- login
 
@@ -62,11 +84,13 @@ $("login-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const nick = $("nick").value.trim();
   if (!/^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$/.test(nick)) {
-    $("login-error").textContent = "A nick is letters, digits and - _ [ ] { } | ^ `, not starting with a digit or -.";
+    $("login-error").textContent = t("login.bad_nick");
     return;
   }
   localStorage.setItem(NICK_KEY, nick);
   password = $("password").value;
+  if (password) localStorage.setItem(PASSWORD_KEY, "1");
+  else localStorage.removeItem(PASSWORD_KEY);
   $("password").value = "";
   start(nick);
 });
@@ -88,6 +112,7 @@ function onOpen() {
   echo = false;
   caps = new Set();
   offeredCaps = [];
+  serverLanguages = [];
   conn.send(format("CAP", "LS", "302"));
   conn.send(format("NICK", wantedNick));
   conn.send(format("USER", wantedNick, "0", "*", wantedNick));
@@ -103,13 +128,17 @@ function onLine(msg) {
       if (p[1] === "LS") {
         // A 302 server may list its capabilities over several lines, all but
         // the last marked with "*".
-        offeredCaps.push(...(p[p.length - 1] ?? "").split(" ").map((c) => c.split("=")[0]));
+        const list = (p[p.length - 1] ?? "").split(" ");
+        offeredCaps.push(...list.map((c) => c.split("=")[0]));
+        // draft/languages=MAX,tag,~tag,...: the server's languages (~: partly translated).
+        const langs = list.find((c) => c.startsWith("draft/languages="));
+        if (langs) serverLanguages = langs.split("=")[1].split(",").slice(1).map((l) => l.replace(/^~/, "").toLowerCase());
         if (p[2] === "*") return;
         const offered = offeredCaps;
         offeredCaps = [];
         const want = WANTED_CAPS.filter((c) => offered.includes(c));
         if (password && offered.includes("sasl")) want.push("sasl");
-        else if (password) model.info("This server does not offer SASL: logging in without the password.", "error");
+        else if (password) note("error.no_sasl", {}, "error");
         if (want.length) conn.send(format("CAP", "REQ", want.join(" ")));
         else conn.send("CAP END");
       } else if (p[1] === "ACK") {
@@ -140,7 +169,7 @@ function onLine(msg) {
     case "904":
     case "905":
     case "906":
-      model.info("Login failed: check the password. Continuing without logging in.", "error");
+      note("error.login_failed", {}, "error");
       if (!model.registered) conn.send("CAP END");
       break;
     case "433":
@@ -152,6 +181,7 @@ function onLine(msg) {
       break;
     case "001": {
       model.handle(msg);
+      sendLanguage();
       const channels = model.channelsToRejoin();
       for (const c of channels.length ? channels : [DEFAULT_CHANNEL]) conn.send(format("JOIN", c));
       if (hasHistory()) {
@@ -224,18 +254,21 @@ $("messages").addEventListener("scroll", () => {
   if (model && view.scrollTop < 80) requestOlder(model.activeBuffer());
 });
 
-function onState({ state, retryIn }) {
+function onState(change) {
+  const { state, retryIn } = change;
+  const again = change === lastState;
+  lastState = change;
   const status = $("status");
   document.body.dataset.connection = state;
   let text = "";
-  if (state === "connecting") text = "Connecting…";
-  else if (state === "connected") text = "Connected";
+  if (state === "connecting") text = t("status.connecting");
+  else if (state === "connected") text = t("status.connected");
   else if (state === "waiting") {
-    text = `Disconnected — reconnecting in ${retryIn} s`;
-    model.disconnected();
+    text = navigator.onLine ? t("status.waiting", { seconds: retryIn }) : t("status.offline");
+    if (!again) model.disconnected();
   } else if (state === "closed") {
-    text = "Disconnected";
-    model.disconnected();
+    text = t("status.closed");
+    if (!again) model.disconnected();
   }
   status.textContent = text;
   $("reconnect").hidden = state !== "closed" && state !== "waiting";
@@ -309,16 +342,16 @@ function renderAll() {
   markRead();
   renderNicks($("nick-list"), b, openQuery);
   document.body.classList.toggle("has-nicks", b.type === "channel");
-  $("input").placeholder = b.type === "server" ? "Type /join #channel, or /help" : `Message ${b.name}`;
+  $("input").placeholder = b.type === "server" ? t("input.server") : t("input.to", { name: b.name });
   updateTitle();
 }
 
 function renderHeader() {
   const b = model.activeBuffer();
-  $("buffer-name").textContent = b.type === "server" ? "server" : b.name;
+  $("buffer-name").textContent = b.type === "server" ? t("top.server") : b.name;
   const topic = $("topic");
   topic.hidden = b.type !== "channel";
-  topic.textContent = b.topic || "No topic — click to set one";
+  topic.textContent = b.topic || t("top.no_topic");
   topic.classList.toggle("empty", !b.topic);
   $("topic-form").hidden = true;
 }
@@ -343,8 +376,8 @@ function renderMessages(b, keepPosition, toBottom = false) {
     if (entry.msgid && entry.msgid === b.foundMsgid) row.classList.add("found");
     rows.push(row);
   }
-  if (b.loading?.kind === "before") rows.unshift(renderNote("Loading older messages…"));
-  else if (b.noOlder && hasHistory()) rows.unshift(renderNote("The beginning of the history"));
+  if (b.loading?.kind === "before") rows.unshift(renderNote(t("history.loading")));
+  else if (b.noOlder && hasHistory()) rows.unshift(renderNote(t("history.start")));
   view.replaceChildren(...rows);
   if (keepPosition || !atBottom) view.scrollTop = view.scrollHeight - fromBottom;
   else view.scrollTop = view.scrollHeight;
@@ -356,7 +389,7 @@ function renderDivider() {
   const row = document.createElement("div");
   row.className = "divider";
   row.setAttribute("role", "separator");
-  row.textContent = "new messages";
+  row.textContent = t("history.new");
   return row;
 }
 
@@ -408,15 +441,13 @@ function openSearch(query = "") {
 function runSearch() {
   const query = $("search-input").value.trim();
   if (!query) return;
-  $("search-status").textContent = "Searching…";
+  $("search-status").textContent = t("search.running");
   $("search-results").replaceChildren();
   conn.send(format("SEARCH", query));
 }
 
 function showResults(results) {
-  $("search-status").textContent = results.length
-    ? `${results.length} message${results.length === 1 ? "" : "s"} found, newest last. Choose one to see it in its place.`
-    : "Nothing found.";
+  $("search-status").textContent = results.length ? t("search.found", { count: results.length }) : t("search.none");
   $("search-results").replaceChildren(...results.map((r) => renderResult(r, openResult)));
   const list = $("search-results");
   list.scrollTop = list.scrollHeight;
@@ -502,14 +533,14 @@ $("input-form").addEventListener("submit", (ev) => {
 
 function say(buffer, text, action = false) {
   if (buffer.type === "server") {
-    model.info("This is the server window: join a channel with /join #channel first.", "error");
+    note("error.server_window", {}, "error");
     return;
   }
   // One IRC line holds about 400 bytes of text; longer messages are split.
   for (const part of splitText(text, 400)) {
     const body = action ? `\x01ACTION ${part}\x01` : part;
     if (!conn.send(format("PRIVMSG", buffer.name, body))) {
-      model.info("Not connected: the message was not sent.", "error");
+      note("error.not_connected", {}, "error");
       return;
     }
     if (!echo) {
@@ -539,20 +570,20 @@ function command(line) {
   switch (name.toLowerCase()) {
     case "join":
     case "j":
-      if (!args[0]) return model.info("Usage: /join #channel", "error");
+      if (!args[0]) return note("usage.join", {}, "error");
       conn.send(format("JOIN", ...args.slice(0, 2).map((c, i) => (i === 0 && !isChannel(c) ? "#" + c : c))));
       break;
     case "part":
     case "leave": {
       const chan = isChannel(args[0] ?? "") ? args.shift() : b.name;
-      if (!isChannel(chan)) return model.info("Usage: /part #channel [reason]", "error");
+      if (!isChannel(chan)) return note("usage.part", {}, "error");
       conn.send(args.length ? format("PART", chan, args.join(" ")) : format("PART", chan));
       break;
     }
     case "msg":
     case "query": {
       const target = args[0];
-      if (!target) return model.info(`Usage: /${name} nick [text]`, "error");
+      if (!target) return note("usage.msg", { name }, "error");
       const text = args.slice(1).join(" ");
       const buf = model.ensureBuffer(target);
       if (!isChannel(target) || name === "query") selectBuffer(buf.key);
@@ -563,12 +594,12 @@ function command(line) {
       say(b, rest, true);
       break;
     case "nick":
-      if (!args[0]) return model.info("Usage: /nick newnick", "error");
+      if (!args[0]) return note("usage.nick", {}, "error");
       wantedNick = args[0];
       conn.send(format("NICK", args[0]));
       break;
     case "topic":
-      if (b.type !== "channel") return model.info("/topic works in a channel", "error");
+      if (b.type !== "channel") return note("usage.topic", {}, "error");
       conn.send(rest ? format("TOPIC", b.name, rest) : format("TOPIC", b.name));
       break;
     case "close":
@@ -580,7 +611,7 @@ function command(line) {
       conn.stop();
       break;
     case "search":
-      if (!caps.has("draft/search")) return model.info("This server does not offer search.", "error");
+      if (!caps.has("draft/search")) return note("search.unavailable", {}, "error");
       openSearch(rest);
       break;
     case "quote":
@@ -588,10 +619,10 @@ function command(line) {
       conn.send(rest);
       break;
     case "help":
-      for (const h of HELP) model.info(h);
+      for (const h of HELP) note(`help.${h}`);
       break;
     default:
-      model.info(`Unknown command /${name}. Type /help for the list.`, "error");
+      note("error.unknown_command", { name }, "error");
   }
 }
 
@@ -651,5 +682,17 @@ document.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape") document.body.classList.remove("show-buffers", "show-nicks");
 });
 
-showLogin();
+setupKeys(() => $("app").hidden || $("input").focus());
+registerServiceWorker();
+// Without its catalogue the page keeps the English written in index.html.
+await showLanguage(pickLanguage(navigator.languages, localStorage.getItem(LANGUAGE_KEY))).catch((e) => console.warn(e));
+// Opened without a network or server (from the home screen, through the service worker):
+// straight to the chat, which says it is reconnecting, unless the nick needs a password.
+const savedNick = localStorage.getItem(NICK_KEY);
+const resume = savedNick && !localStorage.getItem(PASSWORD_KEY);
+if (resume && !navigator.onLine) start(savedNick);
+else {
+  showLogin();
+  if (resume) fetch("/healthz", { cache: "no-store" }).catch(() => model || start(savedNick));
+}
 export { SERVER };

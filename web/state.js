@@ -7,6 +7,10 @@
 // batch ends, in time order and without duplicates (by msgid), whether they
 // are older lines loaded by scrolling up or a gap filled after a reconnect.
 // The read marker (draft/read-marker) decides what counts as unread.
+//
+// Lines the client writes itself (joins, parts, its own notes) carry an
+// i18n key and parameters instead of text, so that the view shows them in
+// the language chosen, even after a switch.
 
 import { fold, isChannel, nickOf } from "./irc.js";
 
@@ -211,9 +215,10 @@ export class Model {
     }
   }
 
+  /** A line from the client: `text` is a string, or { key, params } for the view to translate. */
   info(text, kind = "info", bufferName = null) {
     const b = bufferName ? this.ensureBuffer(bufferName) : (this.activeBuffer() ?? this.buffers.get(SERVER));
-    this.addEntry(b, { kind, text });
+    this.addEntry(b, typeof text === "string" ? { kind, text } : { kind, key: text.key, params: text.params ?? {} });
   }
 
   /** Folds one message from the server into the model. */
@@ -269,7 +274,7 @@ export class Model {
           this.setActive(b.key);
         }
         b.users.set(fold(nick), { nick, prefix: "" });
-        this.addEntry(b, { time, kind: "join", nick, text: `${nick} joined ${b.name}` });
+        this.addEntry(b, { time, kind: "join", nick, key: "event.join", params: { nick, channel: b.name } });
         this.emit("nicks", b);
         if (me) this.emit("joined", b);
         break;
@@ -283,7 +288,7 @@ export class Model {
           break;
         }
         b.users.delete(fold(nick));
-        this.addEntry(b, { time, kind: "part", nick, text: `${nick} left${p[1] ? ` (${p[1]})` : ""}` });
+        this.addEntry(b, { time, kind: "part", nick, ...withReason("event.part", { nick }, p[1]) });
         this.emit("nicks", b);
         break;
       }
@@ -291,7 +296,7 @@ export class Model {
         const b = this.buffer(p[0]);
         if (!b) break;
         b.users.delete(fold(p[1]));
-        this.addEntry(b, { time, kind: "part", nick, text: `${p[1]} was kicked by ${nick}${p[2] ? ` (${p[2]})` : ""}` });
+        this.addEntry(b, { time, kind: "part", nick, ...withReason("event.kick", { nick: p[1], by: nick }, p[2]) });
         if (this.isMe(p[1])) b.joined = false;
         this.emit("nicks", b);
         break;
@@ -299,7 +304,7 @@ export class Model {
       case "QUIT":
         for (const b of this.buffers.values()) {
           if (b.users.delete(fold(nick))) {
-            this.addEntry(b, { time, kind: "quit", nick, text: `${nick} quit${p[0] ? ` (${p[0]})` : ""}` });
+            this.addEntry(b, { time, kind: "quit", nick, ...withReason("event.quit", { nick }, p[0]) });
             this.emit("nicks", b);
           }
         }
@@ -315,7 +320,7 @@ export class Model {
           if (u) {
             b.users.delete(fold(nick));
             b.users.set(fold(to), { nick: to, prefix: u.prefix });
-            this.addEntry(b, { time, kind: "nick", nick, text: `${nick} is now ${to}` });
+            this.addEntry(b, { time, kind: "nick", nick, key: "event.nick", params: { nick, to } });
             this.emit("nicks", b);
           }
         }
@@ -324,7 +329,7 @@ export class Model {
       case "TOPIC": {
         const b = this.ensureBuffer(p[0], "channel");
         b.topic = p[1] ?? "";
-        this.addEntry(b, { time, kind: "topic", nick, text: `${nick} set the topic: ${b.topic}` });
+        this.addEntry(b, { time, kind: "topic", nick, key: "event.topic", params: { nick, topic: b.topic } });
         this.emit("topic", b);
         break;
       }
@@ -364,12 +369,12 @@ export class Model {
       case "MODE":
         if (isChannel(p[0])) {
           const b = this.buffer(p[0]);
-          if (b) this.addEntry(b, { time, kind: "info", text: `${nick} set mode ${p.slice(1).join(" ")}` });
+          if (b) this.addEntry(b, { time, kind: "info", key: "event.mode", params: { nick, modes: p.slice(1).join(" ") } });
           this.emit("names-stale", p[0]);
         }
         break;
       case "ERROR":
-        this.info(p[0] ?? "Closing link", "error", SERVER);
+        this.info(p[0] ?? { key: "event.closing" }, "error", SERVER);
         break;
       case "PING":
       case "CAP":
@@ -410,6 +415,11 @@ export class Model {
   channelsToRejoin() {
     return [...this.buffers.values()].filter((b) => b.type === "channel").map((b) => b.name);
   }
+}
+
+/** The key and parameters of an event line, with the reason when one was given. */
+function withReason(key, params, reason) {
+  return reason ? { key: `${key}_reason`, params: { ...params, reason } } : { key, params };
 }
 
 /** Whether an entry is a message that can be unread. */

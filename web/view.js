@@ -2,11 +2,17 @@
 // through text nodes (textContent), never as HTML; links are made only for
 // http and https URLs, which the browser opens in a new tab and never runs.
 
-/** A stable colour for a nick. */
+import { dateLocale, t } from "./i18n.js";
+
+/**
+ * A stable colour for a nick. LCH's lightness is the same to the eye for
+ * every hue, so every nick has the same contrast (a yellow nick in HSL
+ * would be unreadable on white).
+ */
 export function nickColor(nick) {
   let h = 0;
   for (const ch of nick.toLowerCase()) h = (h * 31 + ch.codePointAt(0)) >>> 0;
-  return `hsl(${h % 360} 65% var(--nick-lightness))`;
+  return `lch(var(--nick-lightness) 45 ${h % 360})`;
 }
 
 /** Removes mIRC formatting codes (bold, colours, ...). */
@@ -57,7 +63,7 @@ function el(tag, className, text) {
 }
 
 function timeOf(date) {
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString(dateLocale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 /** One line of the message view. */
@@ -69,7 +75,7 @@ export function renderEntry(entry) {
   if (entry.msgid) row.dataset.msgid = entry.msgid;
   const time = el("time", "time", timeOf(entry.time));
   time.dateTime = entry.time.toISOString();
-  time.title = entry.time.toLocaleString();
+  time.title = entry.time.toLocaleString(dateLocale());
   row.append(time);
   if (entry.kind === "privmsg" || entry.kind === "notice") {
     const nick = el("span", "nick", entry.kind === "notice" ? `-${entry.nick}-` : entry.nick);
@@ -83,7 +89,8 @@ export function renderEntry(entry) {
     row.append(nick);
   }
   const text = el("span", "text");
-  appendText(text, entry.text ?? "");
+  // The client's own lines are translated now, in the language shown.
+  appendText(text, entry.key ? t(entry.key, entry.params) : (entry.text ?? ""));
   row.append(text);
   return row;
 }
@@ -102,10 +109,10 @@ export function renderBuffers(list, model, onSelect) {
     const button = el("button", "buffer-button");
     button.type = "button";
     button.dataset.key = b.key;
-    button.append(el("span", "buffer-name", b.type === "server" ? "server" : b.name));
+    button.append(el("span", "buffer-name", b.type === "server" ? t("top.server") : b.name));
     if (b.unread > 0) {
       const badge = el("span", "unread", String(b.unread));
-      badge.setAttribute("aria-label", `${b.unread} unread`);
+      badge.setAttribute("aria-label", t("side.unread", { count: b.unread }));
       button.append(badge);
     }
     button.addEventListener("click", () => onSelect(b.key));
@@ -131,7 +138,7 @@ export function renderNicks(list, buffer, onSelect) {
     const name = el("span", "member-nick", u.nick);
     name.style.color = nickColor(u.nick);
     button.append(name);
-    button.title = `Talk privately with ${u.nick}`;
+    button.title = t("nicks.query", { nick: u.nick });
     button.addEventListener("click", () => onSelect(u.nick));
     li.append(button);
     list.append(li);
@@ -144,7 +151,7 @@ export function renderResult({ name, entry }, onOpen) {
   const button = el("button", "search-result");
   button.type = "button";
   button.append(el("span", "where", name));
-  const time = el("time", "time", entry.time.toLocaleString([], { dateStyle: "short", timeStyle: "short" }));
+  const time = el("time", "time", entry.time.toLocaleString(dateLocale(), { dateStyle: "short", timeStyle: "short" }));
   time.dateTime = entry.time.toISOString();
   button.append(time);
   const nick = el("span", "nick", entry.nick);

@@ -1,6 +1,7 @@
 //! The web listener (axum): the browser client, IRC over WebSocket (at `/`,
 //! `/ws` or any other path that is not a file of the client, as Ergo does),
-//! `/healthz` for load balancers and `/metrics` for Prometheus.
+//! `/healthz` for load balancers and `/metrics` for Prometheus. The client's
+//! service worker is at `/sw.js`, so that it may control the whole site.
 //!
 //! Connections are accepted here rather than by `axum::serve` so that the
 //! same loop can do HTTPS (a TLS handshake first) and hand every request
@@ -46,7 +47,8 @@ impl WebState {
 fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/assets/{file}", get(asset))
+        .route("/assets/{*file}", get(asset))
+        .route("/sw.js", get(service_worker))
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
@@ -178,10 +180,19 @@ async fn asset(Path(file): Path<String>) -> Response {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The service worker, made once from the embedded files (see [`assets`]).
+async fn service_worker() -> Response {
+    static_response(assets::service_worker().as_bytes(), "text/javascript; charset=utf-8")
+}
+
 fn asset_response(a: &assets::Asset) -> Response {
-    let mut res = a.body.into_response();
+    static_response(a.body, a.content_type)
+}
+
+fn static_response(body: &'static [u8], content_type: &'static str) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
