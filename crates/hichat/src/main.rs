@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Config { command: ConfigCommand::HashPassword } => serve::hash_password(),
+        Command::Config { command: ConfigCommand::AdminToken { name } } => serve::admin_token(&name),
         Command::Cert { command: CertCommand::SelfSigned { out } } => cert::self_signed(&out),
     }
 }
