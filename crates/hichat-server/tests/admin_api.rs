@@ -330,3 +330,76 @@ async fn bad_bodies_get_a_short_json_error() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     s.stop().await;
 }
+
+/// What the server logs, kept for a test to read.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn actions_are_logged_with_the_token_name_never_the_token() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // A current-thread runtime: the server's tasks log on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (config, token) = api_config();
+    let s = WebServer::start(config, None).await;
+    let mut bob = TestClient::connect(&s.irc).await;
+    bob.register("bob").await;
+    let wrong = "hct_a-wrong-token-someone-tried";
+    request_from("127.0.0.1", s.web, "GET", "/api/v1/users", Some(&format!("Bearer {wrong}")), b"").await;
+    assert_eq!(post(s.web, "/api/v1/kill", &token, json!({"nick": "bob", "reason": "spam"})).await.status, 200);
+    assert_eq!(post(s.web, "/api/v1/dline", &token, json!({"mask": "192.0.2.0/24"})).await.status, 200);
+    s.stop().await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("admin API: unauthorized"), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("admin API: kill") && l.contains("token=\"bot\"") && l.contains("nick=bob")),
+        "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("admin API: Added DLINE for 192.0.2.0/24") && l.contains("token=\"bot\"")),
+        "{log}"
+    );
+    assert!(!log.contains(&token) && !log.contains(wrong), "no token in the log: {log}");
+}
+
+#[tokio::test]
+async fn a_ban_is_answered_only_once_the_store_has_committed_it() {
+    let dir = data_dir("admin-commit");
+    let (mut config, token) = api_config();
+    config.server.data_dir = dir.clone();
+    let s = WebServer::from_server(Server::open(config).unwrap(), None).await;
+    // Another writer holds the database: the store's commit has to wait.
+    let blocker = rusqlite::Connection::open(dir.join("hichat.db")).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let web = s.web;
+    let t = token.clone();
+    let call = tokio::spawn(async move { post(web, "/api/v1/kline", &t, json!({"mask": "*@blocked"})).await });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!call.is_finished(), "answered before the commit");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    let r = tokio::time::timeout(common::WAIT, call).await.unwrap().unwrap();
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    s.stop().await;
+}
