@@ -15,7 +15,7 @@ use crate::handlers::Ctx;
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::state::State;
-use crate::store::{BanKind, BanRecord, Change, StoreError};
+use crate::store::{BanKind, BanRecord, Change, Pending, Store, StoreError};
 use hichat_proto::{casemap, Message, Numeric};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -92,14 +92,23 @@ enum AddError {
     TooLong,
 }
 
+/// The expiry of a ban of `minutes` set at `now`: `None` (no end) for 0,
+/// [`AddError::TooLong`] past [`MAX_BAN_MINUTES`].
+fn expiry(minutes: u64, now: u64) -> Result<Option<u64>, AddError> {
+    if minutes > MAX_BAN_MINUTES {
+        return Err(AddError::TooLong);
+    }
+    Ok((minutes > 0).then(|| now.saturating_add(minutes * 60)))
+}
+
 /// `[minutes] mask [reason]` into (expiry, mask, reason).
 fn parse_add(params: &[String], now: u64) -> Result<(Option<u64>, String, String), AddError> {
     let mut rest = params;
     let mut expires = None;
     if let Some(first) = rest.first() {
         if first.bytes().all(|b| b.is_ascii_digit()) && !first.is_empty() {
-            let minutes = first.parse::<u64>().ok().filter(|m| *m <= MAX_BAN_MINUTES).ok_or(AddError::TooLong)?;
-            expires = (minutes > 0).then(|| now.saturating_add(minutes * 60));
+            let minutes = first.parse::<u64>().map_err(|_| AddError::TooLong)?;
+            expires = expiry(minutes, now)?;
             rest = &rest[1..];
         }
     }
@@ -108,17 +117,74 @@ fn parse_add(params: &[String], now: u64) -> Result<(Option<u64>, String, String
     Ok((expires, mask, reason))
 }
 
+/// Whether `mask` is one a ban of `kind` may have: `user@host` (wildcards
+/// allowed, no space) for a K-line, an address or network for a D-line.
+pub fn valid_mask(kind: BanKind, mask: &str) -> bool {
+    match kind {
+        BanKind::Kline => mask.contains('@') && !mask.contains(' '),
+        BanKind::Dline => mask.parse::<IpNet>().is_ok() || mask.parse::<IpAddr>().is_ok(),
+    }
+}
+
+/// A new ban of `kind` on `mask` set by `setter` for `minutes` (0: no
+/// end), checked as KLINE and DLINE check it.
+pub fn new_ban(kind: BanKind, minutes: u64, mask: &str, reason: &str, setter: &str) -> Result<BanRecord, BanError> {
+    let now = clock::unix_now();
+    let expires_at = expiry(minutes, now).map_err(|_| BanError::TooLong)?;
+    if !valid_mask(kind, mask) {
+        return Err(BanError::BadMask);
+    }
+    let reason = if reason.is_empty() { "No reason" } else { reason };
+    Ok(BanRecord { kind, mask: mask.into(), reason: reason.into(), setter: setter.into(), set_at: now, expires_at })
+}
+
+/// Why [`new_ban`] refused a ban.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanError {
+    /// Longer than [`MAX_BAN_MINUTES`].
+    TooLong,
+    /// Not a mask of that kind (see [`valid_mask`]).
+    BadMask,
+}
+
+fn kind_name(kind: BanKind) -> &'static str {
+    if kind == BanKind::Kline {
+        "KLINE"
+    } else {
+        "DLINE"
+    }
+}
+
+/// Puts `ban` in force at once (replacing one of the same kind and mask)
+/// and queues it for the store. Returns the commit to wait for before
+/// acknowledging it, and the acknowledgement's text.
+pub fn put(state: &mut State, store: &dyn Store, ban: BanRecord) -> (Pending, String) {
+    let until = ban.expires_at.map_or("for good".to_owned(), |t| format!("until {}", clock::format_utc(t)));
+    let what = format!("Added {} for {} {until}: {}", kind_name(ban.kind), ban.mask, ban.reason);
+    let bans = &mut state.records.bans;
+    bans.retain(|b| !(b.kind == ban.kind && b.mask == ban.mask));
+    bans.push(ban.clone());
+    (store.submit(Change::PutBan(ban)), what)
+}
+
+/// Lifts the ban of `kind` on `mask` at once and queues its removal; the
+/// commit fails with [`StoreError::NotFound`] when there was none.
+pub fn lift(state: &mut State, store: &dyn Store, kind: BanKind, mask: &str) -> (Pending, String) {
+    state.records.bans.retain(|b| !(b.kind == kind && b.mask == mask));
+    let what = format!("Removed {} for {mask}", kind_name(kind));
+    (store.submit(Change::RemoveBan { kind, mask: mask.into() }), what)
+}
+
 pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
     let verb = msg.verb();
     let kind = if verb.ends_with("KLINE") { BanKind::Kline } else { BanKind::Dline };
     let adding = !verb.starts_with("UN");
-    let name = if kind == BanKind::Kline { "KLINE" } else { "DLINE" };
-    let prepared = with_ctx(server, id, |ctx| -> Result<(crate::store::Pending, String), ()> {
+    let prepared = with_ctx(server, id, |ctx| -> Result<(Pending, String), ()> {
         if !crate::handlers::oper::operator_or_refuse(ctx) {
             return Err(());
         }
         let now = clock::unix_now();
-        let change = if adding {
+        let (pending, what) = if adding {
             let (expires_at, mask, reason) = match parse_add(&msg.params, now) {
                 Ok(parsed) => parsed,
                 Err(AddError::NeedMoreParams) => {
@@ -133,37 +199,21 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
                     return Err(());
                 }
             };
-            let valid = match kind {
-                BanKind::Kline => mask.contains('@') && !mask.contains(' '),
-                BanKind::Dline => mask.parse::<IpNet>().is_ok() || mask.parse::<IpAddr>().is_ok(),
-            };
-            if !valid {
+            if !valid_mask(kind, &mask) {
                 notice(ctx, &format!("{verb}: bad mask {mask}"));
                 return Err(());
             }
             let ban = BanRecord { kind, mask, reason, setter: ctx.me().nick.clone(), set_at: now, expires_at };
-            let bans = &mut ctx.state.records.bans;
-            bans.retain(|b| !(b.kind == kind && b.mask == ban.mask));
-            bans.push(ban.clone());
-            Change::PutBan(ban)
+            put(ctx.state, server.store.as_ref(), ban)
         } else {
             let Some(mask) = msg.params.first().cloned() else {
                 ctx.numeric(Numeric::ErrNeedMoreParams, &[verb.as_str()]);
                 return Err(());
             };
-            ctx.state.records.bans.retain(|b| !(b.kind == kind && b.mask == mask));
-            Change::RemoveBan { kind, mask }
-        };
-        let what = match &change {
-            Change::PutBan(b) => {
-                let until = b.expires_at.map_or("for good".to_owned(), |t| format!("until {}", clock::format_utc(t)));
-                format!("Added {name} for {} {until}: {}", b.mask, b.reason)
-            }
-            Change::RemoveBan { mask, .. } => format!("Removed {name} for {mask}"),
-            _ => String::new(),
+            lift(ctx.state, server.store.as_ref(), kind, &mask)
         };
         tracing::info!(by = %ctx.me().nick, "{what}");
-        Ok((server.store.submit(change), what))
+        Ok((pending, what))
     });
     let Some(Ok((pending, what))) = prepared else { return };
     match pending.done().await {
@@ -181,30 +231,28 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
     with_ctx(server, id, |ctx| {
         notice(ctx, &what);
         if adding {
-            disconnect_matching(ctx);
+            disconnect_matching(ctx.state, &ctx.info.name, Some(ctx.id));
         }
     });
 }
 
-/// Disconnects every registered user a ban now matches (not the operator).
-fn disconnect_matching(ctx: &mut Ctx<'_>) {
+/// Disconnects every registered user a ban now matches, but `except` (the
+/// operator who set it).
+pub fn disconnect_matching(state: &mut State, server: &str, except: Option<ClientId>) {
     let now = clock::unix_now();
-    let me = ctx.id;
-    let victims: Vec<(ClientId, String)> = ctx
-        .state
+    let victims: Vec<(ClientId, String)> = state
         .clients
         .values()
-        .filter(|c| c.registered && c.id != me)
+        .filter(|c| c.registered && Some(c.id) != except)
         .filter_map(|c| {
             let userhost = c.userhost();
-            let ban = ctx.state.records.bans.iter().find(|b| !b.expired(now) && matches(b, &userhost, c.ip))?;
+            let ban = state.records.bans.iter().find(|b| !b.expired(now) && matches(b, &userhost, c.ip))?;
             let kind = if ban.kind == BanKind::Kline { "K-lined" } else { "D-lined" };
             Some((c.id, format!("{kind}: {}", ban.reason)))
         })
         .collect();
-    let server = ctx.info.name.clone();
     for (id, reason) in victims {
-        ctx.state.remove_client(id, &reason, &server);
+        state.remove_client(id, &reason, server);
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub tls: Tls,
     /// Chat history: storage, retention, replay on join.
     pub history: HistorySection,
+    /// The admin HTTP API on the web listener (off by default).
+    pub admin: crate::web::admin::AdminSection,
 }
 
 /// Names, listeners and the message of the day.
@@ -495,6 +497,7 @@ impl Config {
                         password_changes_per_connection must be at least 1"
                 .into());
         }
+        self.admin.check()?;
         for op in &self.operators {
             if argon2::PasswordHash::new(&op.password_hash).is_err() {
                 return Err(format!("operator {:?}: password_hash is not an argon2 hash", op.name));

@@ -186,13 +186,54 @@ impl Console {
     }
 
     fn stats(&self) -> Vec<String> {
-        let state = self.server.state();
-        let (users, invisible, opers) = state.user_counts();
+        let s = Stats::gather(&self.server);
         vec![
-            format!("users {users} (invisible {invisible}, operators {opers}), connections {}", state.clients.len()),
-            format!("channels {}", state.channels.len()),
-            format!("messages received {}, deliveries {}", state.counters.messages_in, state.counters.messages_relayed),
-            format!("started {}", self.server.info.created),
+            format!(
+                "users {} (invisible {}, operators {}), connections {}",
+                s.users, s.invisible, s.operators, s.connections
+            ),
+            format!("channels {}", s.channels),
+            format!("messages received {}, deliveries {}", s.messages_in, s.deliveries),
+            format!("started {}", s.started),
         ]
+    }
+}
+
+/// What the console's `/stats` shows (and the admin API's `status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    /// Registered users, the console's identity included.
+    pub users: usize,
+    pub invisible: usize,
+    pub operators: usize,
+    /// The most users connected at once since the start.
+    pub max_users: usize,
+    /// Connections, registered or not.
+    pub connections: usize,
+    pub channels: usize,
+    /// Messages received from clients.
+    pub messages_in: u64,
+    /// Messages delivered to clients.
+    pub deliveries: u64,
+    /// When the server started (as in 003).
+    pub started: String,
+}
+
+impl Stats {
+    /// Counts everything under one short lock of the state.
+    pub fn gather(server: &Server) -> Stats {
+        let state = server.state();
+        let (users, invisible, operators) = state.user_counts();
+        Stats {
+            users,
+            invisible,
+            operators,
+            max_users: state.counters.max_local,
+            connections: state.clients.len(),
+            channels: state.channels.len(),
+            messages_in: state.counters.messages_in,
+            deliveries: state.counters.messages_relayed,
+            started: server.info.created.clone(),
+        }
     }
 }

@@ -116,4 +116,10 @@ pub enum ConfigCommand {
     /// Read a password from standard input and print its argon2 hash, for an
     /// [[operator]] block.
     HashPassword,
+    /// Make a new random admin API token; print it and the line to put in
+    /// the [admin] section's `tokens`.
+    AdminToken {
+        /// The token's name, shown in the logs of what it does.
+        name: String,
+    },
 }

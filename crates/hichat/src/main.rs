@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         }
         Command::Config { command: ConfigCommand::HashPassword } => serve::hash_password(),
         Command::Config { command: ConfigCommand::Check { file } } => backup::config_check(&file),
+        Command::Config { command: ConfigCommand::AdminToken { name } } => serve::admin_token(&name),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
         Command::Cert { command: CertCommand::SelfSigned { out } } => cert::self_signed(&out),

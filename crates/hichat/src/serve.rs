@@ -215,6 +215,19 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// `hichat config admin-token NAME`: a new token, and its config line.
+pub fn admin_token(name: &str) -> ExitCode {
+    use hichat_server::web::admin::tokens;
+    if !tokens::valid_name(name) {
+        return fail("a token name is 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+    let (token, hash) = tokens::new_token();
+    println!("token (give it to the client; it is not stored): {token}");
+    println!("add to the [admin] section's tokens, and set enabled = true:");
+    println!("  {{ name = \"{name}\", sha256 = \"{hash}\" }},");
+    ExitCode::SUCCESS
+}
+
 /// `hichat config hash-password`: reads one line, prints an argon2id hash.
 pub fn hash_password() -> ExitCode {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};

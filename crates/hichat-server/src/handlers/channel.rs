@@ -7,6 +7,7 @@ use crate::clock::unix_now;
 use crate::reply::{HandlerError, HandlerResult};
 use crate::state::channel::Topic;
 use crate::state::client::ClientId;
+use crate::state::State;
 use hichat_proto::{casemap, ChannelName, JoinTarget, Message, Numeric};
 
 /// JOIN #a,#b [keys]: each channel is tried on its own.
@@ -276,13 +277,23 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> HandlerR
         return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [display]));
     }
     let target = ctx.state.find_nick(nick).map(|c| (c.id, c.nick.clone()));
-    let Some((target, target_nick)) = target.filter(|(t, _)| chan.is_member(*t)) else {
+    let Some((target, _)) = target.filter(|(t, _)| chan.is_member(*t)) else {
         return Err(HandlerError::numeric(Numeric::ErrUserNotInChannel, [nick, display.as_str()]));
     };
-    let msg = Message::new("KICK", [display.as_str(), &target_nick, reason]).with_source(ctx.me().prefix.clone());
-    ctx.state.channel_event(&key, msg);
-    ctx.state.remove_member(target, &key);
+    let source = ctx.me().prefix.clone();
+    kick_member(ctx.state, &key, target, &source, reason);
     Ok(())
+}
+
+/// Removes member `target` from the channel `key` (folded) as KICK does:
+/// every member, the target included, sees `KICK` from `source` (the
+/// kicker's prefix, or the server's name). Also used by the admin API.
+pub(crate) fn kick_member(state: &mut State, key: &str, target: ClientId, source: &str, reason: &str) {
+    let Some(display) = state.channels.get(key).map(|c| c.name.clone()) else { return };
+    let Some(nick) = state.client(target).map(|c| c.nick.clone()) else { return };
+    let msg = Message::new("KICK", [display.as_str(), &nick, reason]).with_source(source.to_owned());
+    state.channel_event(key, msg);
+    state.remove_member(target, key);
 }
 
 /// INVITE nick #chan, or INVITE alone to list one's invitations. Anyone in

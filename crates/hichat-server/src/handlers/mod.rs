@@ -28,6 +28,7 @@ use crate::state::client::{Client, ClientId};
 use crate::state::State;
 use hichat_proto::{Command, Message, Numeric};
 
+pub(crate) use channel::kick_member;
 pub use channel::truncate;
 pub use monitor::MONITOR_LIMIT;
 pub use oper::verify_password as verify_oper_password;

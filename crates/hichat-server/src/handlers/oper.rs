@@ -14,6 +14,8 @@
 use super::Ctx;
 use crate::config::Operator;
 use crate::reply::{HandlerError, HandlerResult};
+use crate::state::client::ClientId;
+use crate::state::State;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use hichat_proto::{casemap, Message, Numeric};
 
@@ -76,12 +78,21 @@ pub fn kill(ctx: &mut Ctx<'_>, nick: &str, reason: &str) -> HandlerResult {
     let target = ctx.state.find_nick(nick).ok_or_else(|| HandlerError::numeric(Numeric::ErrNoSuchNick, [nick]))?;
     let target_id = target.id;
     let killer = ctx.me().nick.clone();
-    let msg = Message::new("KILL", [target.nick.as_str(), reason]).with_source(ctx.me().prefix.clone());
+    let source = ctx.me().prefix.clone();
     tracing::info!(by = %killer, target = %target.nick, reason, "kill");
-    ctx.state.send(target_id, &msg);
-    let server = ctx.info.name.clone();
-    ctx.state.remove_client(target_id, &format!("Killed ({killer} ({reason}))"), &server);
+    kill_client(ctx.state, &ctx.info.name, target_id, &source, &killer, reason);
     Ok(())
+}
+
+/// Disconnects client `target` as KILL does: it is sent `KILL` from
+/// `source` (the killer's prefix, or the server's name), then everyone
+/// sees it quit with `Killed (<by> (<reason>))`. Also used by the admin
+/// API ([`crate::web`]).
+pub(crate) fn kill_client(state: &mut State, server: &str, target: ClientId, source: &str, by: &str, reason: &str) {
+    let Some(nick) = state.client(target).map(|c| c.nick.clone()) else { return };
+    let msg = Message::new("KILL", [nick.as_str(), reason]).with_source(source.to_owned());
+    state.send(target, &msg);
+    state.remove_client(target, &format!("Killed ({by} ({reason}))"), server);
 }
 
 pub fn wallops(ctx: &mut Ctx<'_>, text: &str) -> HandlerResult {

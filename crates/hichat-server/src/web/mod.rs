@@ -1,7 +1,8 @@
 //! The web listener (axum): the browser client, IRC over WebSocket (at `/`,
 //! `/ws` or any other path that is not a file of the client, as Ergo does),
-//! `/healthz` for load balancers and `/metrics` for Prometheus. The client's
-//! service worker is at `/sw.js`, so that it may control the whole site.
+//! `/healthz` for load balancers, `/metrics` for Prometheus, and the admin
+//! API under `/api/v1/` when it is on ([`admin`]). The client's service
+//! worker is at `/sw.js`, so that it may control the whole site.
 //!
 //! Connections are accepted here rather than by `axum::serve` so that the
 //! same loop can do HTTPS (a TLS handshake first) and hand every request
@@ -9,6 +10,7 @@
 //! ordinary IRC connection of the server ([`crate::transport::ws`]): it is
 //! tracked for graceful shutdown like a TCP one.
 
+pub mod admin;
 mod assets;
 mod guard;
 
@@ -22,7 +24,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Extension;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -35,6 +37,8 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 struct WebState {
     server: Arc<Server>,
+    /// Failed admin API attempts per address.
+    admin_throttle: Arc<admin::tokens::Throttle>,
 }
 
 impl WebState {
@@ -52,8 +56,9 @@ fn router(server: Arc<Server>) -> Router {
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
+        .route("/api/{*path}", any(admin::handle))
         .fallback(websocket_or_not_found)
-        .with_state(WebState { server })
+        .with_state(WebState { server, admin_throttle: Arc::default() })
 }
 
 /// The address a web connection was accepted on: a page served from it is
