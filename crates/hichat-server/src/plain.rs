@@ -25,7 +25,9 @@ pub fn looks_like_irc(line: &[u8]) -> bool {
         return true;
     }
     let word = line.split(|b| *b == b' ').next().unwrap_or_default();
-    IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word))
+    // LANGUAGE as IRC clients send it, in capitals: a person who types the
+    // word means plain-text mode's `/lang`.
+    IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word)) || word == b"LANGUAGE"
 }
 
 /// Removes the characters that would end or corrupt an IRC line (CR, LF,
@@ -263,6 +265,7 @@ impl PlainSession {
             Numeric::ErrNicknameInUse => self.tr("plain-nick-taken", &[("nick", msg.param(1).into())]),
             Numeric::ErrErroneusNickname => self.tr("plain-nick-bad", &[("nick", msg.param(1).into())]),
             Numeric::RplYourLanguagesAre => self.tr("plain-language-set", &[]),
+            Numeric::ErrNoLanguage | Numeric::ErrTooManyLanguages => format!("-- {last}"),
             n if n.code() >= 400 && n.code() < 600 => format!("-- {last}"),
             _ => return None,
         };
