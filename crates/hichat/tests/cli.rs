@@ -95,13 +95,46 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
 #[test]
 fn connect_to_a_server_that_is_not_running() {
     let port = free_port();
-    let out = Command::new(BIN).args(["connect", &format!("127.0.0.1:{port}")]).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["connect", &format!("127.0.0.1:{port}")])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr,
         format!("could not connect to 127.0.0.1:{port}: connection refused (is 'hichat serve' running?)\n")
     );
+}
+
+/// `hichat connect` with `LANG` (or `LC_MESSAGES`, `LC_ALL`) set to
+/// Chinese says it in Chinese; `LC_ALL` wins over `LANG`, as in POSIX.
+#[test]
+fn connect_error_follows_the_locale() {
+    let port = free_port();
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["connect", &format!("127.0.0.1:{port}")]).stdin(Stdio::null());
+        for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let chinese = format!("无法连接到 127.0.0.1:{port}：连接被拒绝（'hichat serve' 在运行吗？）\n");
+    assert_eq!(run(&[("LANG", "zh_CN.UTF-8")]), chinese);
+    assert_eq!(run(&[("LANG", "en_US.UTF-8"), ("LC_MESSAGES", "zh_CN.UTF-8")]), chinese);
+    let english = format!("could not connect to 127.0.0.1:{port}: connection refused (is 'hichat serve' running?)\n");
+    assert_eq!(run(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")]), english);
+    assert_eq!(run(&[("LANG", "zh_TW.UTF-8")]), english, "Traditional Chinese is not there yet");
 }
 
 #[test]
