@@ -292,3 +292,49 @@ fn console_on_piped_stdin() {
     assert!(rest.contains("ERROR :Server shutting down"), "{rest:?}");
     assert_eq!(wait_exit(&mut child, Duration::from_secs(3)), Some(0));
 }
+
+/// A client under a Chinese locale asks the server (which lists zh-CN in
+/// ISUPPORT LANGUAGE) for Chinese, so NickServ answers it in Chinese.
+#[test]
+fn a_chinese_terminal_client_gets_chinese_services() {
+    use std::io::{BufRead, Write};
+    let (mut server, port) = serve(&[], Stdio::null());
+    let mut client = Command::new(BIN)
+        .args(["connect", &format!("127.0.0.1:{port}"), "--plain", "--nick", "xiaoming"])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "zh_CN.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = client.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if line.contains(needle) {
+                return line;
+            }
+            seen.push(line);
+        }
+        panic!("no {needle:?} in {seen:?}");
+    };
+    // The client's own words are Chinese, and so is the default MOTD.
+    wait_for("xiaoming 进入了 #hello");
+    let mut stdin = client.stdin.take().unwrap();
+    writeln!(stdin, "/msg NickServ LOGOUT").unwrap();
+    wait_for("你还没有登录");
+    drop(stdin);
+    let _ = wait_exit(&mut client, Duration::from_secs(5));
+    let _ = client.kill();
+    let _ = server.kill();
+    let _ = server.wait();
+}
