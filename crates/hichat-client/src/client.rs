@@ -80,7 +80,11 @@ impl Client {
             }
             Action::Window(n) => {
                 if !self.state.switch(n - 1) {
-                    out.push(self.state.note(now, LineKind::Error, &format!("there is no window {n}")));
+                    out.push(self.state.note(
+                        now,
+                        LineKind::Error,
+                        &crate::i18n::tr("no-window", &[("n", &n.to_string())]),
+                    ));
                 }
             }
             Action::Close => {
@@ -88,17 +92,17 @@ impl Client {
                 match w.kind {
                     WindowKind::Channel if w.joined => self.conn.send(Message::new("PART", [w.name.clone()])),
                     WindowKind::Server => {
-                        out.push(self.state.note(now, LineKind::Error, "the server window stays open"));
+                        out.push(self.state.note(now, LineKind::Error, &crate::i18n::t("server-window-stays")));
                     }
                     _ => self.state.close(self.state.current),
                 }
             }
             Action::Help => {
-                for (cmd, usage) in COMMANDS {
-                    out.push(self.state.note(now, LineKind::Event, &format!("{cmd} {}", usage.trim_start())));
+                for (cmd, _) in COMMANDS {
+                    let usage = crate::i18n::t(&format!("help-{}", &cmd[1..]));
+                    out.push(self.state.note(now, LineKind::Event, &format!("{cmd} {usage}")));
                 }
-                let keys = "keys: Alt+1..9 or Ctrl+N/Ctrl+P switch windows, Tab completes, PageUp/PageDown scroll";
-                out.push(self.state.note(now, LineKind::Event, keys));
+                out.push(self.state.note(now, LineKind::Event, &crate::i18n::t("help-keys")));
             }
             Action::Quit(reason) => self.quit(reason),
             Action::Error(text) => out.push(self.state.note(now, LineKind::Error, &text)),

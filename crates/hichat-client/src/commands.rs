@@ -76,7 +76,7 @@ pub fn parse(input: &str, target: Option<&str>) -> Action {
         let text = input.strip_prefix('/').unwrap_or(input);
         return match target {
             Some(t) => Action::Send(say(t, text)),
-            None => Action::Error("this is the server window: /join #channel or /query nick first".into()),
+            None => Action::Error(crate::i18n::t("need-window")),
         };
     };
     let (cmd, rest) = cmdline.split_once(' ').unwrap_or((cmdline, ""));
@@ -84,7 +84,7 @@ pub fn parse(input: &str, target: Option<&str>) -> Action {
     let cmd = cmd.to_ascii_lowercase();
     let words: Vec<&str> = rest.split_whitespace().collect();
     let chan = target.filter(|t| is_channel(t));
-    let need = |usage: &str| Action::Error(format!("usage: /{cmd} {usage}"));
+    let need = |usage: &str| Action::Error(crate::i18n::tr("usage", &[("cmd", &cmd), ("usage", usage)]));
     let send = |m: Message| Action::Send(vec![m]);
     match cmd.as_str() {
         "join" | "j" => match words.first() {
@@ -205,7 +205,7 @@ pub fn parse(input: &str, target: Option<&str>) -> Action {
             Some(n) if n >= 1 => Action::Window(n),
             _ => need("N"),
         },
-        _ => Action::Error(format!("unknown command /{cmd} (try /help)")),
+        _ => Action::Error(crate::i18n::tr("unknown-command", &[("cmd", &cmd)])),
     }
 }
 

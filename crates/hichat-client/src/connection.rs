@@ -92,8 +92,8 @@ impl ConnectError {
     /// The reason alone, e.g. `connection refused (is 'hichat serve' running?)`.
     pub fn reason(&self) -> String {
         match self.error.kind() {
-            io::ErrorKind::ConnectionRefused => "connection refused (is 'hichat serve' running?)".into(),
-            io::ErrorKind::TimedOut => "timed out".into(),
+            io::ErrorKind::ConnectionRefused => crate::i18n::t("connect-refused"),
+            io::ErrorKind::TimedOut => crate::i18n::t("connect-timed-out"),
             _ => self.error.to_string(),
         }
     }
@@ -101,7 +101,8 @@ impl ConnectError {
 
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not connect to {}: {}", self.addr, self.reason())
+        let reason = self.reason();
+        write!(f, "{}", crate::i18n::tr("connect-failed", &[("addr", &self.addr), ("reason", &reason)]))
     }
 }
 
@@ -238,7 +239,7 @@ async fn wait_or_quit(
             req = out.recv() => match req {
                 None | Some(Outgoing::Quit(_)) => return true,
                 Some(Outgoing::Send(_)) => {
-                    let _ = events.send(ConnEvent::Notice("not connected; message not sent".into()));
+                    let _ = events.send(ConnEvent::Notice(crate::i18n::t("not-connected")));
                 }
             },
         }

@@ -2,6 +2,7 @@
 //! becomes lines in the right window and updates nick lists and topics.
 
 use crate::connection::ConnEvent;
+use crate::i18n::{t, tr};
 use crate::state::{ConnState, Line, LineKind, Shown, State, WindowKind};
 use hichat_proto::{casemap, Message, Numeric};
 
@@ -18,9 +19,9 @@ impl State {
                 self.caps.clone_from(caps);
                 self.conn = ConnState::Connected;
                 let text = if std::mem::take(&mut self.was_lost) {
-                    "reconnected".to_owned()
+                    t("reconnected")
                 } else {
-                    format!("connected to {} as {}", self.server, nick)
+                    tr("connected-as", &[("server", &self.server), ("nick", nick)])
                 };
                 vec![self.note(now, LineKind::Status, &text)]
             }
@@ -38,7 +39,8 @@ impl State {
                     w.joined = false;
                     w.members.clear();
                 }
-                let text = format!("disconnected ({reason}), reconnecting in {}s...", retry_in.as_secs().max(1));
+                let secs = retry_in.as_secs().max(1).to_string();
+                let text = tr("disconnected", &[("reason", reason), ("secs", &secs)]);
                 vec![self.note(now, LineKind::Status, &text)]
             }
             ConnEvent::Closed => {
@@ -82,13 +84,15 @@ impl State {
                     self.sort_members(&mut members);
                     self.windows[i].members = members;
                 }
-                out.push(self.push(i, ev(format!("{from} joined {chan}"))));
+                out.push(self.push(i, ev(tr("ev-joined", &[("nick", &from), ("channel", chan)]))));
             }
             "PART" => {
                 let chan = msg.param(0);
                 if let Some(i) = self.find(chan) {
                     let reason = reason_suffix(msg.param(1));
-                    out.push(self.push(i, ev(format!("{from} left {chan}{reason}"))));
+                    out.push(
+                        self.push(i, ev(tr("ev-left", &[("nick", &from), ("channel", chan), ("reason", &reason)]))),
+                    );
                     if me {
                         self.close(i);
                     } else {
@@ -104,10 +108,19 @@ impl State {
                         let w = &mut self.windows[i];
                         w.joined = false;
                         w.members.clear();
-                        out.push(self.push(i, ev(format!("{from} kicked you from {chan}{reason}"))));
+                        out.push(self.push(
+                            i,
+                            ev(tr("ev-kicked-you", &[("nick", &from), ("channel", chan), ("reason", &reason)])),
+                        ));
                     } else {
                         self.remove_member(i, victim);
-                        out.push(self.push(i, ev(format!("{from} kicked {victim} from {chan}{reason}"))));
+                        out.push(self.push(
+                            i,
+                            ev(tr(
+                                "ev-kicked",
+                                &[("nick", &from), ("victim", victim), ("channel", chan), ("reason", &reason)],
+                            )),
+                        ));
                     }
                 }
             }
@@ -122,7 +135,7 @@ impl State {
                     };
                     if here {
                         self.remove_member(i, &from);
-                        out.push(self.push(i, ev(format!("{from} quit{reason}"))));
+                        out.push(self.push(i, ev(tr("ev-quit", &[("nick", &from), ("reason", &reason)]))));
                     }
                 }
             }
@@ -131,7 +144,10 @@ impl State {
                 let chan = msg.param(0);
                 if let Some(i) = self.find(chan) {
                     self.windows[i].topic = crate::state::clean_text(msg.param(1));
-                    out.push(self.push(i, ev(format!("{from} changed the topic of {chan} to: {}", msg.param(1)))));
+                    out.push(self.push(
+                        i,
+                        ev(tr("ev-topic-changed", &[("nick", &from), ("channel", chan), ("text", msg.param(1))])),
+                    ));
                 }
             }
             "MODE" => {
@@ -197,7 +213,7 @@ impl State {
         let mut out = Vec::new();
         if casemap::eq(old, &self.nick) {
             self.nick = new.to_owned();
-            out.push(self.push(0, Line::new(now, LineKind::Event, "", &format!("you are now known as {new}"))));
+            out.push(self.push(0, Line::new(now, LineKind::Event, "", &tr("ev-you-are-now", &[("nick", new)]))));
         }
         for i in 0..self.windows.len() {
             let w = &mut self.windows[i];
@@ -216,7 +232,9 @@ impl State {
                 _ => false,
             };
             if here {
-                out.push(self.push(i, Line::new(now, LineKind::Event, "", &format!("{old} is now known as {new}"))));
+                out.push(
+                    self.push(i, Line::new(now, LineKind::Event, "", &tr("ev-nick", &[("nick", old), ("new", new)]))),
+                );
             }
         }
         out
@@ -245,14 +263,18 @@ impl State {
             Some(RplTopic) => {
                 if let Some(i) = self.find(p(1)) {
                     self.windows[i].topic = crate::state::clean_text(p(2));
-                    out.push(self.push(i, ev(format!("topic of {}: {}", p(1), p(2)))));
+                    out.push(self.push(i, ev(tr("ev-topic", &[("channel", p(1)), ("text", p(2))]))));
                 }
             }
             Some(RplNamReply) => {
                 let names: Vec<_> = p(3).split(' ').filter(|n| !n.is_empty()).map(|n| self.parse_member(n)).collect();
                 match self.find(p(2)) {
                     Some(i) => self.windows[i].names_buf.get_or_insert_with(Vec::new).extend(names),
-                    None => out.push(self.note(now, LineKind::Event, &format!("users in {}: {}", p(2), p(3)))),
+                    None => out.push(self.note(
+                        now,
+                        LineKind::Event,
+                        &tr("ev-users", &[("channel", p(2)), ("nicks", p(3))]),
+                    )),
                 }
             }
             Some(RplEndOfNames) => {
@@ -260,7 +282,7 @@ impl State {
                     let mut members = self.windows[i].names_buf.take().unwrap_or_default();
                     self.sort_members(&mut members);
                     let list: Vec<String> = members.iter().map(|m| format!("{}{}", m.prefixes, m.nick)).collect();
-                    let line = ev(format!("users in {}: {}", p(1), list.join(" ")));
+                    let line = ev(tr("ev-users", &[("channel", p(1)), ("nicks", &list.join(" "))]));
                     self.windows[i].members = members;
                     let asked = self.names_requested.iter().position(|c| casemap::eq(c, p(1)));
                     let target = match asked {
@@ -275,15 +297,21 @@ impl State {
             }
             Some(RplAway) => {
                 let i = self.find(p(1)).unwrap_or(self.current);
-                out.push(self.push(i, ev(format!("{} is away: {}", p(1), p(2)))));
+                out.push(self.push(i, ev(tr("ev-away", &[("nick", p(1)), ("text", p(2))]))));
             }
             Some(RplWhoisUser) => {
                 out.push(self.note(now, LineKind::Event, &format!("{} is {}@{} ({})", p(1), p(2), p(3), p(5))));
             }
-            Some(RplWhoisChannels) => out.push(self.note(now, LineKind::Event, &format!("{} is in {}", p(1), p(2)))),
+            Some(RplWhoisChannels) => out.push(self.note(
+                now,
+                LineKind::Event,
+                &tr("ev-whois-channels", &[("nick", p(1)), ("channels", p(2))]),
+            )),
             Some(RplList) => out.push(self.note(now, LineKind::Event, &format!("{} ({} users) {}", p(1), p(2), p(3)))),
             Some(RplChannelModeIs) => out.push(self.note(now, LineKind::Event, &format!("mode of {}", rest))),
-            Some(RplInviting) => out.push(self.note(now, LineKind::Event, &format!("invited {} to {}", p(1), p(2)))),
+            Some(RplInviting) => {
+                out.push(self.note(now, LineKind::Event, &tr("ev-invited", &[("nick", p(1)), ("channel", p(2))])))
+            }
             Some(RplUnAway | RplNowAway | RplListEnd) => out.push(self.note(now, LineKind::Event, p(1))),
             Some(RplTopicWhoTime | RplCreationTime | RplListStart | RplEndOfWhois | RplNoTopic) => {}
             _ if (400..600).contains(&code) => {

@@ -17,6 +17,7 @@ mod client;
 mod commands;
 mod complete;
 mod connection;
+mod i18n;
 mod incoming;
 mod plain;
 mod register;
@@ -37,7 +38,7 @@ pub fn run(args: ConnectArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("could not start: {e}");
+            eprintln!("{}", i18n::tr("start-failed", &[("error", &e.to_string())]));
             return 1;
         }
     };
@@ -53,7 +54,8 @@ async fn run_async(args: ConnectArgs) -> i32 {
         return run_plain_io(args, tokio::io::stdin(), tokio::io::stdout(), std::io::stderr()).await;
     }
     let started = client::start(&args, Duration::from_secs(1), |e, wait| {
-        eprintln!("{e}; retrying in {}s", wait.as_secs().max(1));
+        let secs = wait.as_secs().max(1).to_string();
+        eprintln!("{}", i18n::tr("retrying", &[("error", &e.to_string()), ("secs", &secs)]));
     })
     .await;
     match started {

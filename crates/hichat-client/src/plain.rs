@@ -19,7 +19,8 @@ where
     E: std::io::Write,
 {
     let started = client::start(&args, Duration::from_secs(1), |e, wait| {
-        let _ = writeln!(errors, "{e}; retrying in {}s", wait.as_secs().max(1));
+        let secs = wait.as_secs().max(1).to_string();
+        let _ = writeln!(errors, "{}", crate::i18n::tr("retrying", &[("error", &e.to_string()), ("secs", &secs)]));
     })
     .await;
     match started {

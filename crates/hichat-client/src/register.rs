@@ -97,21 +97,20 @@ impl Registration {
                 self.tried_alt = true;
                 let taken = std::mem::replace(&mut self.nick, format!("{}_", self.wanted));
                 vec![
-                    Step::Tell(format!("nickname {taken} is in use, trying {}", self.nick)),
+                    Step::Tell(crate::i18n::tr("nick-in-use-trying", &[("nick", &taken), ("next", &self.nick)])),
                     send(Message::new("NICK", [self.nick.as_str()])),
                 ]
             }
             Some(Numeric::ErrNicknameInUse) => {
-                vec![Step::Tell(format!("nickname {} is in use too; choose another with /nick NAME", self.nick))]
+                vec![Step::Tell(crate::i18n::tr("nick-in-use-too", &[("nick", &self.nick)]))]
             }
-            Some(Numeric::ErrErroneusNickname) => vec![Step::Tell(format!(
-                "nickname {} is not allowed by the server; choose another with /nick NAME",
-                msg.param(1)
-            ))],
+            Some(Numeric::ErrErroneusNickname) => {
+                vec![Step::Tell(crate::i18n::tr("nick-not-allowed", &[("nick", msg.param(1))]))]
+            }
             Some(Numeric::RplSaslSuccess) => vec![send(cap_end())],
             Some(
                 Numeric::ErrSaslFail | Numeric::ErrSaslTooLong | Numeric::ErrSaslAborted | Numeric::ErrSaslAlready,
-            ) => vec![Step::Tell("SASL authentication failed".into()), send(cap_end())],
+            ) => vec![Step::Tell(crate::i18n::t("sasl-failed")), send(cap_end())],
             // A server without CAP, or one that wants NICK/USER first.
             Some(Numeric::ErrUnknownCommand) if msg.param(1).eq_ignore_ascii_case("CAP") => Vec::new(),
             Some(Numeric::ErrNotRegistered) => Vec::new(),

@@ -77,7 +77,7 @@ pub(crate) async fn run(
             read = rd.read_buf(&mut buf) => {
                 match read {
                     Ok(0) if closing => return End::Quit,
-                    Ok(0) => return End::Lost("connection closed by the server".into()),
+                    Ok(0) => return End::Lost(crate::i18n::t("lost-closed")),
                     Err(_) if closing => return End::Quit,
                     Err(e) => return End::Lost(e.to_string()),
                     Ok(_) => {}
@@ -130,7 +130,7 @@ pub(crate) async fn run(
             }
             _ = ticker.tick(), if !closing => {
                 if s.last_heard.elapsed() > interval * 3 {
-                    return End::Lost("no reply from the server (ping timeout)".into());
+                    return End::Lost(crate::i18n::t("lost-ping"));
                 }
                 // During registration the server may not answer PING yet;
                 // its silence alone is the test then.
@@ -205,6 +205,13 @@ impl Session<'_> {
                 }
                 return Ok(());
             }
+            // A server that speaks our language (ISUPPORT LANGUAGE=, as
+            // hichat and Ergo have) is asked to: its services answer in it.
+            "005" => {
+                if let Some(code) = wanted_language(&msg) {
+                    self.write(&Message::new("LANGUAGE", [code])).await?;
+                }
+            }
             _ => {}
         }
         let Some(reg) = &mut self.reg else {
@@ -252,4 +259,13 @@ impl Session<'_> {
             _ => {}
         }
     }
+}
+
+/// The language to ask a server for, from its 005 line: this client's, when
+/// it is not English and the server's `LANGUAGE=<max>,<codes>` lists it.
+fn wanted_language(msg: &Message) -> Option<&'static str> {
+    let code = crate::i18n::code();
+    let token = msg.params.iter().find_map(|p| p.strip_prefix("LANGUAGE="))?;
+    let listed = token.split(',').skip(1).any(|c| c.trim_start_matches('~').eq_ignore_ascii_case(code));
+    (code != "en" && listed).then_some(code)
 }

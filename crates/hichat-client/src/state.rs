@@ -132,13 +132,13 @@ pub enum ConnState {
 }
 
 impl ConnState {
-    pub fn label(self) -> &'static str {
-        match self {
-            ConnState::Registering => "registering",
-            ConnState::Connected => "connected",
-            ConnState::Disconnected => "reconnecting",
-            ConnState::Closed => "closed",
-        }
+    pub fn label(self) -> String {
+        crate::i18n::t(match self {
+            ConnState::Registering => "conn-registering",
+            ConnState::Connected => "conn-connected",
+            ConnState::Disconnected => "conn-reconnecting",
+            ConnState::Closed => "conn-closed",
+        })
     }
 }
 

@@ -140,6 +140,9 @@ pub enum Command {
         new_name: String,
         reason: Option<String>,
     },
+    /// draft/languages: `LANGUAGE <code> [<code>...]`, the languages the
+    /// server's own words should come in, most wanted first.
+    Language(Vec<String>),
 }
 
 /// Why a message is not a usable command.
@@ -336,6 +339,10 @@ impl Command {
                 need(2)?;
                 Command::Rename { channel: p[0].clone(), new_name: p[1].clone(), reason: opt(2) }
             }
+            "LANGUAGE" => {
+                need(1)?;
+                Command::Language(p.clone())
+            }
             _ => return Err(CommandError::Unknown(msg.command.clone())),
         };
         Ok(cmd)
@@ -383,6 +390,7 @@ impl Command {
             Command::Wallops(_) => "WALLOPS",
             Command::Markread { .. } => "MARKREAD",
             Command::Rename { .. } => "RENAME",
+            Command::Language(_) => "LANGUAGE",
         }
     }
 }

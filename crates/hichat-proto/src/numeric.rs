@@ -147,6 +147,7 @@ numerics! {
     ErrHelpNotFound = 524, "No help available on this topic";
     ErrInvalidKey = 525, "Key is not well-formed";
     RplWhoisSecure = 671, "is using a secure connection";
+    RplYourLanguagesAre = 687, "Language preferences have been set";
     ErrInvalidModeParam = 696, "";
     RplHelpStart = 704, "";
     RplHelpTxt = 705, "";
@@ -157,6 +158,8 @@ numerics! {
     RplEndOfMonList = 733, "End of MONITOR list";
     ErrMonListFull = 734, "Monitor list is full";
     RplLoggedIn = 900, "";
+    ErrTooManyLanguages = 981, "You specified too many languages";
+    ErrNoLanguage = 982, "";
     RplLoggedOut = 901, "You are now logged out";
     ErrNickLocked = 902, "You must use a nick assigned to you";
     RplSaslSuccess = 903, "SASL authentication successful";

@@ -51,6 +51,9 @@ pub struct ServerSection {
     pub console_nick: String,
     /// The message of the day; several lines allowed.
     pub motd: String,
+    /// The language of services' replies, FAIL descriptions, the default
+    /// MOTD and plain-text mode for clients that choose none (`LANGUAGE`).
+    pub language: String,
     /// A password every client must send with PASS; none when empty.
     pub password: String,
     /// ADMIN reply lines.
@@ -355,7 +358,8 @@ impl Default for ServerSection {
             data_dir: PathBuf::from("./hichat-data"),
             default_channel: "#hello".into(),
             console_nick: "server".into(),
-            motd: "Welcome to hichat. Type /join #hello to say hi.".into(),
+            motd: DEFAULT_MOTD.into(),
+            language: "en".into(),
             password: String::new(),
             admin_location: "hichat server".into(),
             admin_email: "admin@localhost".into(),
@@ -444,6 +448,10 @@ impl Config {
         if self.server.console_nick.is_empty() || self.server.console_nick.contains(' ') {
             return Err("server.console_nick must be a single word".into());
         }
+        if crate::i18n::find(&self.server.language).is_none() {
+            let known: Vec<&str> = crate::i18n::languages().map(|l| l.code()).collect();
+            return Err(format!("server.language must be one of {}", known.join(", ")));
+        }
         if self.limits.sendq_bytes < 4096 {
             return Err("limits.sendq_bytes must be at least 4096".into());
         }
@@ -511,6 +519,10 @@ impl Config {
         nets.iter().any(|n| n.contains(&ip))
     }
 }
+
+/// The built-in message of the day; while it is in use, clients read it in
+/// their own language (`motd-default` in the catalogues).
+pub const DEFAULT_MOTD: &str = "Welcome to hichat. Type /join #hello to say hi.";
 
 /// The commented default configuration printed by `hichat config default`.
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");

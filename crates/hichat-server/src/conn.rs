@@ -163,6 +163,7 @@ fn admit(
     client.traffic = traffic.clone();
     client.tls = security.tls;
     client.certfp = security.certfp;
+    client.lang = crate::i18n::find(&server.info.config.server.language).unwrap_or_default();
     state.clients.insert(id, client);
     Some((id, ip_key))
 }
@@ -414,8 +415,13 @@ impl Conn {
                 }
                 self.first_line_seen = true;
                 if line.as_ref() != TOO_LONG && !plain::looks_like_irc(&line) {
-                    let session = PlainSession::new(&ctx.info.config.server.default_channel);
-                    let greeting = PlainSession::greeting(&ctx.info.name);
+                    // Someone whose first words are Chinese is answered in Chinese.
+                    let typed = String::from_utf8_lossy(&line);
+                    if let Some(lang) = plain::guess_language(&typed) {
+                        ctx.me_mut().lang = lang;
+                    }
+                    let session = PlainSession::new(&ctx.info.config.server.default_channel, ctx.lang());
+                    let greeting = session.greeting(&ctx.info.name);
                     for text in greeting.lines() {
                         let notice = ctx.server_message("NOTICE", ["*", text]);
                         ctx.send(&notice);
@@ -456,6 +462,9 @@ impl Conn {
                 self.nick_to_check = true;
             }
             self.registered = c.registered;
+            if let Some(session) = &mut self.plain {
+                session.lang = c.lang;
+            }
             if c.nick != self.nick {
                 self.nick.clone_from(&c.nick);
             }
@@ -582,13 +591,13 @@ fn parse_line(line: &[u8]) -> Result<Option<Message>, reply::HandlerError> {
             command: readable_verb(line).unwrap_or_else(|| "*".into()),
             code: "INVALID_UTF8",
             context: Vec::new(),
-            text: "Message rejected, your IRC software MUST use UTF-8 encoding on this network".into(),
+            text: "fail-invalid-utf8".into(),
         }),
         Err(e) => Err(reply::HandlerError::Fail {
             command: "*".into(),
             code: "INVALID_MESSAGE",
             context: Vec::new(),
-            text: format!("Message rejected: {e}"),
+            text: crate::i18n::Text::with("fail-invalid-message", [("error", e.to_string())]),
         }),
     }
 }

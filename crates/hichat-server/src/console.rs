@@ -61,7 +61,8 @@ impl Console {
         state.clients.insert(id, client);
         state.recount(id, crate::state::Counted::default());
         drop(state);
-        let mut render = PlainSession::new(&config.default_channel);
+        let mut render =
+            PlainSession::new(&config.default_channel, crate::i18n::find(&config.language).unwrap_or_default());
         render.stage = crate::plain::Stage::Chatting;
         let console = Console { server: server.clone(), id, outbox, render };
         console.run(Message::new("JOIN", [config.default_channel.as_str()]));

@@ -26,6 +26,7 @@ pub fn tokens(config: &Config) -> Vec<String> {
         "EXCEPTS=e".into(),
         "INVEX=I".into(),
         format!("KICKLEN={}", l.kick_length),
+        crate::handlers::language::isupport_token(),
         format!("MAXLIST=beI:{}", l.list_entries),
         format!("MAXTARGETS={t}"),
         format!("MODES={MODES_PER_COMMAND}"),

@@ -21,6 +21,7 @@ pub mod console;
 mod flood;
 mod handlers;
 pub mod history;
+pub mod i18n;
 #[doc(hidden)]
 pub mod invariants;
 pub mod ip_key;

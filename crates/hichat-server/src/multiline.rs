@@ -39,6 +39,7 @@ pub struct Line {
 pub struct Invalid {
     pub code: &'static str,
     pub context: Vec<String>,
+    /// The catalogue message describing it.
     pub text: &'static str,
 }
 
@@ -88,32 +89,32 @@ impl OpenBatch {
         let verb = match msg.verb().as_str() {
             "PRIVMSG" => "PRIVMSG",
             "NOTICE" => "NOTICE",
-            _ => return Err(Invalid::other("A multiline batch holds only PRIVMSG or NOTICE lines")),
+            _ => return Err(Invalid::other("fail-batch-only-messages")),
         };
         if self.verb.is_some_and(|v| v != verb) {
-            return Err(Invalid::other("A multiline batch cannot mix PRIVMSG and NOTICE"));
+            return Err(Invalid::other("fail-batch-mixed"));
         }
         self.verb = Some(verb);
         if msg.params.len() != 2 {
-            return Err(Invalid::other("Each line needs a target and a text"));
+            return Err(Invalid::other("fail-batch-line-needs-text"));
         }
         let (target, text) = (msg.param(0), msg.param(1));
         if casemap::fold(target) != casemap::fold(&self.target) {
             return Err(Invalid {
                 code: "MULTILINE_INVALID_TARGET",
                 context: vec![self.target.clone(), target.to_owned()],
-                text: "Invalid multiline target",
+                text: "fail-batch-target",
             });
         }
         let concat = msg.tag(CONCAT_TAG).is_some();
         if concat && text.is_empty() {
-            return Err(Invalid::other("A blank line cannot be concatenated"));
+            return Err(Invalid::other("fail-batch-blank-concat"));
         }
         if self.lines.len() >= MAX_LINES {
             return Err(Invalid {
                 code: "MULTILINE_MAX_LINES",
                 context: vec![MAX_LINES.to_string()],
-                text: "Multiline batch max-lines exceeded",
+                text: "fail-batch-max-lines",
             });
         }
         let joiner = usize::from(!self.lines.is_empty() && !concat);
@@ -121,7 +122,7 @@ impl OpenBatch {
             return Err(Invalid {
                 code: "MULTILINE_MAX_BYTES",
                 context: vec![MAX_BYTES.to_string()],
-                text: "Multiline batch max-bytes exceeded",
+                text: "fail-batch-max-bytes",
             });
         }
         self.bytes += joiner + text.len();
@@ -132,7 +133,7 @@ impl OpenBatch {
     /// Checks the whole batch once it is closed.
     pub fn finish(&self) -> Result<(), Invalid> {
         if self.lines.iter().all(|l| l.text.is_empty()) {
-            return Err(Invalid::other("A multiline message needs some text"));
+            return Err(Invalid::other("fail-batch-empty"));
         }
         Ok(())
     }

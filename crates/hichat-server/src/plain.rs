@@ -6,7 +6,12 @@
 //! `<nick> text`. Underneath it is an ordinary client: its typed lines become
 //! IRC commands ([`PlainSession::input`]) and the IRC lines sent to it are
 //! rendered as text ([`PlainSession::render`]) on their way out.
+//!
+//! Its words come from the catalogues in the session's language: the
+//! server's default, Chinese when the first line typed is Chinese, or what
+//! `/lang zh` (or `LANGUAGE zh-CN`, as IRC clients send it) chose.
 
+use crate::i18n::{self, Arg, Lang};
 use hichat_proto::{Message, Numeric};
 
 /// Commands that only a real IRC client sends as its first line. A line that
@@ -20,7 +25,9 @@ pub fn looks_like_irc(line: &[u8]) -> bool {
         return true;
     }
     let word = line.split(|b| *b == b' ').next().unwrap_or_default();
-    IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word))
+    // LANGUAGE as IRC clients send it, in capitals: a person who types the
+    // word means plain-text mode's `/lang`.
+    IRC_OPENERS.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(word)) || word == b"LANGUAGE"
 }
 
 /// Removes the characters that would end or corrupt an IRC line (CR, LF,
@@ -101,19 +108,43 @@ pub enum Action {
 pub struct PlainSession {
     pub stage: Stage,
     pub channel: String,
+    /// The language its words are rendered in; the connection keeps it in
+    /// step with the client's (LANGUAGE).
+    pub lang: Lang,
     sent_user: bool,
 }
 
-const HELP: &str = "type a line to say it; /me does an action, /nick NAME changes your nickname, /who lists who is here, /msg NICK TEXT talks privately, exit leaves";
+/// The language a first typed line suggests: Chinese for a line with Han
+/// characters (someone who types 你好 reads Chinese), else none.
+pub fn guess_language(line: &str) -> Option<Lang> {
+    if let Some(code) = language_request(line) {
+        return i18n::find(code);
+    }
+    let han = |c: char| matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x2ffff);
+    line.chars().any(han).then(|| i18n::find("zh")).flatten()
+}
+
+/// The code of `/lang CODE`, `/language CODE` or `LANGUAGE CODE`, if the
+/// line is one of those.
+fn language_request(line: &str) -> Option<&str> {
+    let line = line.trim();
+    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let verb = verb.strip_prefix('/').unwrap_or(verb);
+    (verb.eq_ignore_ascii_case("lang") || verb.eq_ignore_ascii_case("language")).then(|| rest.trim())
+}
 
 impl PlainSession {
-    pub fn new(channel: &str) -> Self {
-        Self { stage: Stage::AskNick, channel: channel.to_owned(), sent_user: false }
+    pub fn new(channel: &str, lang: Lang) -> Self {
+        Self { stage: Stage::AskNick, channel: channel.to_owned(), lang, sent_user: false }
     }
 
-    /// The first words a plain-text user sees.
-    pub fn greeting(server: &str) -> String {
-        format!("Welcome to hichat on {server}.\r\nWhat is your nickname?\r\n")
+    fn tr(&self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+        i18n::tr(self.lang, id, args)
+    }
+
+    /// The first words a plain-text user sees, a line each.
+    pub fn greeting(&self, server: &str) -> String {
+        self.tr("plain-greeting", &[("server", server.into())])
     }
 
     /// Turns a typed line into actions.
@@ -122,6 +153,16 @@ impl PlainSession {
         let line = line.trim_end();
         if line.trim().is_empty() {
             return Vec::new();
+        }
+        // Choosing a language works at any stage, even before a nickname.
+        if let Some(code) = language_request(line) {
+            if code.is_empty() {
+                let codes: Vec<&str> = i18n::languages().map(|l| l.code()).collect();
+                let codes = codes.join(", ");
+                return vec![Action::Say(self.tr("plain-usage-lang", &[("codes", (&codes).into())]))];
+            }
+            let codes: Vec<&str> = code.split_whitespace().collect();
+            return vec![Action::Send(Message::new("LANGUAGE", codes))];
         }
         if self.stage == Stage::AskNick {
             let nick = line.trim();
@@ -150,10 +191,10 @@ impl PlainSession {
             "who" | "names" => send(Message::new("NAMES", [chan])),
             "msg" => match rest.split_once(' ') {
                 Some((to, text)) if !text.trim().is_empty() => send(Message::new("PRIVMSG", [to, text.trim()])),
-                _ => vec![Action::Say("usage: /msg NICK TEXT".into())],
+                _ => vec![Action::Say(self.tr("plain-usage-msg", &[]))],
             },
             "quit" | "exit" => send(Message::new("QUIT", ["exit"])),
-            _ => vec![Action::Say(HELP.into())],
+            _ => vec![Action::Say(self.tr("plain-help", &[]))],
         }
     }
 
@@ -178,21 +219,33 @@ impl PlainSession {
             "NOTICE" if !msg.source.as_deref().unwrap_or("").contains('!') => last.to_owned(),
             "NOTICE" => format!("-{from}- {last}"),
             "JOIN" if from == me => return None,
-            "JOIN" => format!("-- {from} joined {}", msg.param(0)),
-            "PART" => format!("-- {from} left {}{}", msg.param(0), reason(msg.params.get(1))),
-            "QUIT" => format!("-- {from} quit{}", reason(msg.params.first())),
-            "NICK" => format!("-- {from} is now known as {}", msg.param(0)),
+            "JOIN" => self.tr("plain-joined", &[("nick", from.into()), ("channel", msg.param(0).into())]),
+            "PART" => {
+                let why = reason(msg.params.get(1));
+                self.tr(
+                    "plain-left",
+                    &[("nick", from.into()), ("channel", msg.param(0).into()), ("reason", (&why).into())],
+                )
+            }
+            "QUIT" => {
+                let why = reason(msg.params.first());
+                self.tr("plain-quit", &[("nick", from.into()), ("reason", (&why).into())])
+            }
+            "NICK" => self.tr("plain-nick", &[("nick", from.into()), ("new", msg.param(0).into())]),
             "KICK" => {
-                format!("-- {} was kicked from {} by {from}{}", msg.param(1), msg.param(0), reason(msg.params.get(2)))
+                let why = reason(msg.params.get(2));
+                let args = [("nick", msg.param(1).into()), ("channel", msg.param(0).into()), ("by", from.into())];
+                self.tr("plain-kicked", &[args[0], args[1], args[2], ("reason", (&why).into())])
             }
-            "TOPIC" => format!("-- {from} set the topic of {}: {last}", msg.param(0)),
-            "ERROR" if last.ends_with("(Quit: exit)") => "-- bye!".into(),
+            "TOPIC" => self.tr(
+                "plain-topic-set",
+                &[("nick", from.into()), ("channel", msg.param(0).into()), ("text", last.into())],
+            ),
+            "ERROR" if last.ends_with("(Quit: exit)") => self.tr("plain-bye", &[]),
             "ERROR" => format!("-- {last}"),
-            "FAIL" if msg.param(1) == "INVALID_UTF8" => {
-                "-- that line was not UTF-8 text; hichat only accepts UTF-8".into()
-            }
+            "FAIL" if msg.param(1) == "INVALID_UTF8" => self.tr("plain-not-utf8", &[]),
             "FAIL" | "WARN" | "NOTE" => format!("-- {last}"),
-            "KILL" => format!("-- you were disconnected by {from}: {last}"),
+            "KILL" => self.tr("plain-killed", &[("nick", from.into()), ("text", last.into())]),
             _ => return None,
         };
         Some(text)
@@ -201,18 +254,18 @@ impl PlainSession {
     fn render_numeric(&self, n: Option<Numeric>, msg: &Message, last: &str) -> Option<String> {
         let text = match n? {
             Numeric::RplWelcome => {
-                format!("-- Hi {}! You are chatting in {}. {HELP}.", msg.param(0), self.channel)
+                let help = self.tr("plain-help", &[]);
+                let args =
+                    [("nick", msg.param(0).into()), ("channel", (&self.channel).into()), ("help", (&help).into())];
+                self.tr("plain-welcome", &args)
             }
             Numeric::RplMotd => format!("-- {}", last.trim_start_matches("- ")),
-            Numeric::RplTopic => format!("-- topic: {last}"),
-            Numeric::RplNamReply => format!("-- here: {last}"),
-            Numeric::ErrNicknameInUse => format!("-- the nickname {} is taken; choose another:", msg.param(1)),
-            Numeric::ErrErroneusNickname => {
-                format!(
-                    "-- {} cannot be a nickname (no spaces, not starting with a digit); choose another:",
-                    msg.param(1)
-                )
-            }
+            Numeric::RplTopic => self.tr("plain-topic", &[("text", last.into())]),
+            Numeric::RplNamReply => self.tr("plain-names", &[("nicks", last.into())]),
+            Numeric::ErrNicknameInUse => self.tr("plain-nick-taken", &[("nick", msg.param(1).into())]),
+            Numeric::ErrErroneusNickname => self.tr("plain-nick-bad", &[("nick", msg.param(1).into())]),
+            Numeric::RplYourLanguagesAre => self.tr("plain-language-set", &[]),
+            Numeric::ErrNoLanguage | Numeric::ErrTooManyLanguages => format!("-- {last}"),
             n if n.code() >= 400 && n.code() < 600 => format!("-- {last}"),
             _ => return None,
         };
@@ -240,7 +293,7 @@ mod tests {
 
     #[test]
     fn typed_lines_become_commands() {
-        let mut s = PlainSession::new("#hello");
+        let mut s = PlainSession::new("#hello", Lang::EN);
         assert_eq!(
             s.input("ann"),
             vec![
@@ -263,7 +316,7 @@ mod tests {
 
     #[test]
     fn lines_render_as_text() {
-        let s = PlainSession::new("#hello");
+        let s = PlainSession::new("#hello", Lang::EN);
         let r = |line: &str| s.render(&Message::parse(line).unwrap(), "ann");
         assert_eq!(r(":bob!b@h PRIVMSG #hello :你好 🎉").as_deref(), Some("<bob> 你好 🎉"));
         assert_eq!(r(":bob!b@h PRIVMSG ann :psst").as_deref(), Some("*bob* psst"));

@@ -17,6 +17,7 @@
 //! not parse, the certificate does not load) the old configuration stays.
 
 use crate::config::Config;
+use crate::i18n::Text;
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::{accounts, isupport};
@@ -201,7 +202,9 @@ pub async fn handle(server: &Arc<Server>, id: ClientId) {
                 ctx.send(&notice);
             }
         }
-        Err(e) => accounts::fail(ctx, "REHASH", "CANNOT_REHASH", &[], &format!("Configuration not reloaded: {e}")),
+        Err(e) => {
+            accounts::fail(ctx, "REHASH", "CANNOT_REHASH", &[], Text::with("fail-rehash", [("error", e.to_string())]))
+        }
     });
     // After the operator's answer, so it reads as the outcome of its REHASH.
     if isupport_changed {

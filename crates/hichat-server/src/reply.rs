@@ -1,6 +1,7 @@
 //! Errors that become replies, and the builder for numeric replies.
 
 use crate::handlers::Ctx;
+use crate::i18n::Text;
 use hichat_proto::{CommandError, Message, Numeric};
 
 /// What a handler returns.
@@ -13,8 +14,9 @@ pub enum HandlerError {
     Numeric(Numeric, Vec<String>),
     /// A numeric with its arguments and a text of its own.
     NumericText(Numeric, Vec<String>, String),
-    /// An IRCv3 standard reply: `FAIL <command> <code> [context...] :<text>`.
-    Fail { command: String, code: &'static str, context: Vec<String>, text: String },
+    /// An IRCv3 standard reply: `FAIL <command> <code> [context...] :<text>`,
+    /// the text in the client's language.
+    Fail { command: String, code: &'static str, context: Vec<String>, text: Text },
     /// Nothing to send (e.g. an error for a NOTICE, which gets no reply).
     Silent,
 }
@@ -52,7 +54,7 @@ impl HandlerError {
             HandlerError::Fail { command, code, context, text } => {
                 let mut params = vec![command, code.to_owned()];
                 params.extend(context);
-                params.push(text);
+                params.push(text.render(ctx.lang()));
                 let msg = ctx.server_message("FAIL", params);
                 ctx.send(&msg);
             }

@@ -15,6 +15,7 @@ async fn netcat_user_chats_with_an_irc_client() {
     nc.send_raw(b"\n").await; // an empty line first decides nothing
     nc.send_raw(b"hello?\n").await;
     assert_eq!(nc.line().await.as_deref(), Some("Welcome to hichat on hichat.local."));
+    assert_eq!(nc.line().await.as_deref(), Some("中文用户：输入 /lang zh 切换到中文。"));
     assert_eq!(nc.line().await.as_deref(), Some("What is your nickname?"));
 
     nc.send_raw(b"bob\n").await;

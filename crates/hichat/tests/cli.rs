@@ -95,13 +95,46 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
 #[test]
 fn connect_to_a_server_that_is_not_running() {
     let port = free_port();
-    let out = Command::new(BIN).args(["connect", &format!("127.0.0.1:{port}")]).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["connect", &format!("127.0.0.1:{port}")])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr,
         format!("could not connect to 127.0.0.1:{port}: connection refused (is 'hichat serve' running?)\n")
     );
+}
+
+/// `hichat connect` with `LANG` (or `LC_MESSAGES`, `LC_ALL`) set to
+/// Chinese says it in Chinese; `LC_ALL` wins over `LANG`, as in POSIX.
+#[test]
+fn connect_error_follows_the_locale() {
+    let port = free_port();
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["connect", &format!("127.0.0.1:{port}")]).stdin(Stdio::null());
+        for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let chinese = format!("无法连接到 127.0.0.1:{port}：连接被拒绝（'hichat serve' 在运行吗？）\n");
+    assert_eq!(run(&[("LANG", "zh_CN.UTF-8")]), chinese);
+    assert_eq!(run(&[("LANG", "en_US.UTF-8"), ("LC_MESSAGES", "zh_CN.UTF-8")]), chinese);
+    let english = format!("could not connect to 127.0.0.1:{port}: connection refused (is 'hichat serve' running?)\n");
+    assert_eq!(run(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")]), english);
+    assert_eq!(run(&[("LANG", "zh_TW.UTF-8")]), english, "Traditional Chinese is not there yet");
 }
 
 #[test]
@@ -258,4 +291,50 @@ fn console_on_piped_stdin() {
     let rest = ann.read_to_end();
     assert!(rest.contains("ERROR :Server shutting down"), "{rest:?}");
     assert_eq!(wait_exit(&mut child, Duration::from_secs(3)), Some(0));
+}
+
+/// A client under a Chinese locale asks the server (which lists zh-CN in
+/// ISUPPORT LANGUAGE) for Chinese, so NickServ answers it in Chinese.
+#[test]
+fn a_chinese_terminal_client_gets_chinese_services() {
+    use std::io::{BufRead, Write};
+    let (mut server, port) = serve(&[], Stdio::null());
+    let mut client = Command::new(BIN)
+        .args(["connect", &format!("127.0.0.1:{port}"), "--plain", "--nick", "xiaoming"])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "zh_CN.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = client.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if line.contains(needle) {
+                return line;
+            }
+            seen.push(line);
+        }
+        panic!("no {needle:?} in {seen:?}");
+    };
+    // The client's own words are Chinese, and so is the default MOTD.
+    wait_for("xiaoming 进入了 #hello");
+    let mut stdin = client.stdin.take().unwrap();
+    writeln!(stdin, "/msg NickServ LOGOUT").unwrap();
+    wait_for("你还没有登录");
+    drop(stdin);
+    let _ = wait_exit(&mut client, Duration::from_secs(5));
+    let _ = client.kill();
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -196,7 +196,8 @@ pub fn status_line(state: &State) -> String {
     let win = state.current_window();
     let mut s = format!(" [{}] [{}:{}]", state.nick, state.current + 1, win.name);
     if let Some(lag) = state.lag {
-        s.push_str(&format!(" [lag {:.2}s]", lag.as_secs_f64()));
+        let secs = format!("{:.2}", lag.as_secs_f64());
+        s.push_str(&format!(" [{}]", crate::i18n::tr("status-lag", &[("secs", &secs)])));
     }
     s.push_str(&format!(" [{}] {}", state.conn.label(), state.server));
     let act: Vec<String> = state
@@ -207,7 +208,8 @@ pub fn status_line(state: &State) -> String {
         .map(|(i, w)| format!("{}{}:{}({})", if w.highlight { "!" } else { "" }, i + 1, w.name, w.unread))
         .collect();
     if !act.is_empty() {
-        s.push_str(&format!(" [act: {}]", act.join(" ")));
+        let act = act.join(" ");
+        s.push_str(&format!(" [{}]", crate::i18n::tr("status-act", &[("windows", &act)])));
     }
     s
 }

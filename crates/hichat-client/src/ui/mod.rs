@@ -58,7 +58,7 @@ pub async fn run(mut client: Client) -> i32 {
     let _guard = match TerminalGuard::enter() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("could not set up the terminal: {e}");
+            eprintln!("{}", crate::i18n::tr("terminal-failed", &[("error", &e.to_string())]));
             return 1;
         }
     };
@@ -66,7 +66,7 @@ pub async fn run(mut client: Client) -> i32 {
         Ok(t) => t,
         Err(e) => {
             drop(_guard);
-            eprintln!("could not set up the terminal: {e}");
+            eprintln!("{}", crate::i18n::tr("terminal-failed", &[("error", &e.to_string())]));
             return 1;
         }
     };

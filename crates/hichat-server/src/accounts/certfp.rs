@@ -11,7 +11,7 @@
 
 use super::{fold, with_ctx};
 use crate::server::Server;
-use crate::services::{reply, Service};
+use crate::services::{reply, tell, Service};
 use crate::state::client::ClientId;
 use crate::store::{Change, StoreError};
 use crate::transport::client_cert;
@@ -31,8 +31,9 @@ pub fn account_for(server: &Server, id: ClientId) -> Option<String> {
 
 const NS: Service = Service::NickServ;
 
-fn say(server: &Server, id: ClientId, text: &str) {
-    with_ctx(server, id, |ctx| reply(ctx, NS, text));
+/// Says catalogue message `msg` from NickServ.
+fn say(server: &Server, id: ClientId, msg: &str) {
+    with_ctx(server, id, |ctx| tell(ctx, NS, msg, &[]));
 }
 
 /// NickServ `CERT ADD [fingerprint]`, `CERT DEL <fingerprint>`, `CERT LIST`
@@ -40,33 +41,31 @@ fn say(server: &Server, id: ClientId, text: &str) {
 /// of the certificate the client is connected with; a typed fingerprint is
 /// accepted only when it is that one.
 pub async fn nickserv_cert(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    const USAGE: &str = "Usage: CERT ADD [fingerprint] | CERT DEL <fingerprint> | CERT LIST";
+    const USAGE: &str = "cert-usage";
     let Some(sub) = args.first().map(|s| s.to_ascii_uppercase()) else {
         return say(server, id, USAGE);
     };
     let Some(Some((account, own_fp))) =
         with_ctx(server, id, |ctx| ctx.me().account.clone().map(|a| (fold(&a), ctx.me().certfp.clone())))
     else {
-        return say(server, id, "You are not logged in");
+        return say(server, id, "ns-not-logged-in");
     };
     match (sub.as_str(), args.get(1)) {
         ("LIST", _) => list(server, id, &account),
         ("ADD", typed) => {
             let typed_fp = typed.map(|t| client_cert::normalize(t));
             let text = match (typed_fp, own_fp) {
-                (Some(None), _) => "That is not a SHA-256 fingerprint (64 hex digits)",
+                (Some(None), _) => "cert-not-a-fingerprint",
                 (None, Some(own)) => return add(server, id, account, own).await,
                 (Some(Some(fp)), Some(own)) if fp == own => return add(server, id, account, own).await,
-                (_, None) => "Connect with the TLS client certificate you want to add, then use CERT ADD",
-                (Some(Some(_)), Some(_)) => {
-                    "You can only add the certificate you are connected with; connect with that one and use CERT ADD"
-                }
+                (_, None) => "cert-connect-first",
+                (Some(Some(_)), Some(_)) => "cert-only-own",
             };
             say(server, id, text);
         }
         ("DEL", Some(typed)) => match client_cert::normalize(typed) {
             Some(fp) => remove(server, id, account, fp).await,
-            None => say(server, id, "That is not a SHA-256 fingerprint (64 hex digits)"),
+            None => say(server, id, "cert-not-a-fingerprint"),
         },
         _ => say(server, id, USAGE),
     }
@@ -78,9 +77,9 @@ fn list(server: &Server, id: ClientId, account: &str) {
             ctx.state.records.certs.iter().filter(|(_, a)| *a == account).map(|(fp, _)| fp.clone()).collect();
         fps.sort();
         if fps.is_empty() {
-            return reply(ctx, NS, "Your account has no certificate fingerprints");
+            return tell(ctx, NS, "cert-none", &[]);
         }
-        reply(ctx, NS, "Certificate fingerprints of your account:");
+        tell(ctx, NS, "cert-list", &[]);
         for fp in fps {
             reply(ctx, NS, &fp);
         }
@@ -92,11 +91,9 @@ async fn add(server: &Arc<Server>, id: ClientId, account: String, fp: String) {
         let state = server.state();
         let certs = &state.records.certs;
         match certs.get(&fp) {
-            Some(owner) if *owner == account => Err("That fingerprint is already on your account"),
-            Some(_) => Err("That fingerprint belongs to another account"),
-            None if certs.values().filter(|a| **a == account).count() >= MAX_PER_ACCOUNT => {
-                Err("Your account has as many fingerprints as it may; delete one first")
-            }
+            Some(owner) if *owner == account => Err("cert-already-yours"),
+            Some(_) => Err("cert-taken"),
+            None if certs.values().filter(|a| **a == account).count() >= MAX_PER_ACCOUNT => Err("cert-full"),
             None => Ok(()),
         }
     };
@@ -105,36 +102,36 @@ async fn add(server: &Arc<Server>, id: ClientId, account: String, fp: String) {
     }
     let change =
         Change::AddCert { account: account.clone(), fingerprint: fp.clone(), added_at: crate::clock::unix_now() };
-    let text = match server.store.submit(change).done().await {
+    let msg = match server.store.submit(change).done().await {
         Ok(()) => {
             server.state().records.certs.insert(fp.clone(), account);
             tracing::info!(id, "certificate fingerprint added");
-            format!("Added certificate fingerprint {fp}")
+            "cert-added"
         }
-        Err(StoreError::Conflict) => "That fingerprint belongs to another account".into(),
+        Err(StoreError::Conflict) => "cert-taken",
         Err(e) => {
             tracing::error!(error = %e, "cannot store a certificate fingerprint");
-            "Could not add the fingerprint; try again later".into()
+            "cert-add-failed"
         }
     };
-    say(server, id, &text);
+    with_ctx(server, id, |ctx| tell(ctx, NS, msg, &[("fingerprint", (&fp).into())]));
 }
 
 async fn remove(server: &Arc<Server>, id: ClientId, account: String, fp: String) {
     let change = Change::RemoveCert { account: account.clone(), fingerprint: fp.clone() };
-    let text = match server.store.submit(change).done().await {
+    let msg = match server.store.submit(change).done().await {
         Ok(()) => {
             let mut state = server.state();
             if state.records.certs.get(&fp) == Some(&account) {
                 state.records.certs.remove(&fp);
             }
-            format!("Deleted certificate fingerprint {fp}")
+            "cert-deleted"
         }
-        Err(StoreError::NotFound) => "That fingerprint is not on your account".into(),
+        Err(StoreError::NotFound) => "cert-not-yours",
         Err(e) => {
             tracing::error!(error = %e, "cannot delete a certificate fingerprint");
-            "Could not delete the fingerprint; try again later".into()
+            "cert-delete-failed"
         }
     };
-    say(server, id, &text);
+    with_ctx(server, id, |ctx| tell(ctx, NS, msg, &[("fingerprint", (&fp).into())]));
 }

@@ -18,6 +18,7 @@ pub mod scram;
 pub mod throttle;
 
 use crate::handlers::Ctx;
+use crate::i18n::Text;
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::store::{AccountRecord, Change, Credentials, StoreError};
@@ -125,7 +126,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, m
         "REGISTER" => register_command(server, id, session, &msg).await,
         "VERIFY" => {
             with_ctx(server, id, |ctx| {
-                fail(ctx, "VERIFY", "INVALID_CODE", &[msg.param(0)], "Account verification is not enabled");
+                fail(ctx, "VERIFY", "INVALID_CODE", &[msg.param(0)], "fail-verify-disabled");
             });
         }
         v if crate::bans::is_ban_command(v) => crate::bans::handle(server, id, &msg).await,
@@ -164,10 +165,10 @@ pub fn with_ctx<R>(server: &Server, id: ClientId, f: impl FnOnce(&mut Ctx<'_>) -
 }
 
 /// Sends `FAIL <command> <code> [context...] :<text>`.
-pub fn fail(ctx: &mut Ctx<'_>, command: &str, code: &str, context: &[&str], text: &str) {
+pub fn fail(ctx: &mut Ctx<'_>, command: &str, code: &str, context: &[&str], text: impl Into<Text>) {
     let mut params = vec![command.to_owned(), code.to_owned()];
     params.extend(context.iter().map(|c| (*c).to_owned()));
-    params.push(text.to_owned());
+    params.push(text.into().render(ctx.lang()));
     let msg = ctx.server_message("FAIL", params);
     ctx.send(&msg);
 }
@@ -249,9 +250,9 @@ pub enum RegisterError {
 }
 
 /// The reply to a password that is too short or has spaces.
-pub fn weak_password_text(server: &Server) -> String {
+pub fn weak_password_text(server: &Server) -> Text {
     let min = server.info.config.accounts.min_password_length;
-    format!("Passwords need at least {min} characters and no spaces")
+    Text::with("accounts-weak-password", [("min", min.to_string())])
 }
 
 /// Creates an account and logs the client in to it; the success reply is
@@ -334,7 +335,7 @@ pub fn registration_cap_value(config: &crate::config::AccountsSection) -> String
 async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Session, msg: &Message) {
     if msg.params.len() < 3 {
         with_ctx(server, id, |ctx| {
-            fail(ctx, "REGISTER", "NEED_MORE_PARAMS", &[], "Usage: REGISTER <account> <email> <password>");
+            fail(ctx, "REGISTER", "NEED_MORE_PARAMS", &[], "fail-register-usage");
         });
         return;
     }
@@ -347,19 +348,19 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
         n => n.to_owned(),
     };
     let refusal = if !config.registration {
-        Some(("DISALLOWED", "Account registration is disabled on this server"))
+        Some(("DISALLOWED", "ns-registration-disabled"))
     } else if !registered && !config.register_before_connect {
-        Some(("COMPLETE_CONNECTION_REQUIRED", "Complete the connection (CAP END) before registering an account"))
+        Some(("COMPLETE_CONNECTION_REQUIRED", "fail-register-complete-connection"))
     } else if nick == "*" {
-        Some(("NEED_NICK", "Send NICK before registering an account"))
+        Some(("NEED_NICK", "fail-register-need-nick"))
     } else if !config.custom_account_name && fold(&name) != fold(&nick) {
-        Some(("ACCOUNT_NAME_MUST_BE_NICK", "You may only register your current nick as an account"))
+        Some(("ACCOUNT_NAME_MUST_BE_NICK", "fail-register-name-must-be-nick"))
     } else if fold(&name) != fold(&nick)
         && with_ctx(server, id, |ctx| crate::handlers::lookalike::check(ctx, &name).is_err()).unwrap_or(true)
     {
         // A custom name is held to the nick rule: no look-alike of a
         // service, a nick in use or a registered account.
-        Some(("BAD_ACCOUNT_NAME", "That account name looks like a name already in use"))
+        Some(("BAD_ACCOUNT_NAME", "fail-register-lookalike"))
     } else {
         None
     };
@@ -373,21 +374,19 @@ async fn register_command(server: &Arc<Server>, id: ClientId, _session: &mut Ses
     let weak = weak_password_text(server);
     with_ctx(server, id, |ctx| match result {
         Ok(account) => {
-            let m = ctx.server_message("REGISTER", ["SUCCESS", account.as_str(), "Account created"]);
+            let done = ctx.tr("register-success", &[]);
+            let m = ctx.server_message("REGISTER", ["SUCCESS", account.as_str(), done.as_str()]);
             ctx.send(&m);
         }
         Err(e) => {
-            let (code, text) = match e {
-                RegisterError::Disallowed => ("DISALLOWED", "Account registration is disabled on this server"),
-                RegisterError::BadName => ("BAD_ACCOUNT_NAME", "That account name is not allowed"),
-                RegisterError::Exists => ("ACCOUNT_EXISTS", "That account is already registered"),
-                RegisterError::WeakPassword => ("WEAK_PASSWORD", weak.as_str()),
-                RegisterError::UnacceptablePassword => (
-                    "UNACCEPTABLE_PASSWORD",
-                    "Passwords cannot have control or private-use characters or mix writing directions",
-                ),
-                RegisterError::AlreadyLoggedIn => ("ALREADY_AUTHENTICATED", "You are already logged in"),
-                RegisterError::Unavailable => ("TEMPORARILY_UNAVAILABLE", "Try again later"),
+            let (code, text): (_, Text) = match e {
+                RegisterError::Disallowed => ("DISALLOWED", "ns-registration-disabled".into()),
+                RegisterError::BadName => ("BAD_ACCOUNT_NAME", "fail-register-bad-name".into()),
+                RegisterError::Exists => ("ACCOUNT_EXISTS", "fail-register-exists".into()),
+                RegisterError::WeakPassword => ("WEAK_PASSWORD", weak),
+                RegisterError::UnacceptablePassword => ("UNACCEPTABLE_PASSWORD", "ns-password-unacceptable".into()),
+                RegisterError::AlreadyLoggedIn => ("ALREADY_AUTHENTICATED", "ns-already-logged-in".into()),
+                RegisterError::Unavailable => ("TEMPORARILY_UNAVAILABLE", "fail-try-later".into()),
             };
             fail(ctx, "REGISTER", code, &[&name], text);
         }

@@ -28,7 +28,9 @@ pub fn lusers(ctx: &mut Ctx<'_>) -> HandlerResult {
 }
 
 pub fn motd(ctx: &mut Ctx<'_>) -> HandlerResult {
-    let motd = &ctx.info.config.server.motd;
+    let configured = &ctx.info.config.server.motd;
+    // The built-in MOTD is in the catalogues; a server's own stays as written.
+    let motd = if configured == crate::config::DEFAULT_MOTD { ctx.tr("motd-default", &[]) } else { configured.clone() };
     if motd.trim().is_empty() {
         return Err(HandlerError::numeric(Numeric::ErrNoMotd, Vec::<String>::new()));
     }
@@ -82,9 +84,9 @@ pub fn admin(ctx: &mut Ctx<'_>) -> HandlerResult {
 
 /// The commands HELP lists.
 const COMMANDS: &[&str] = &[
-    "ADMIN", "AWAY", "CAP", "INFO", "INVITE", "ISON", "JOIN", "KICK", "KILL", "LIST", "LUSERS", "MODE", "MOTD",
-    "NAMES", "NICK", "NOTICE", "OPER", "PART", "PASS", "PING", "PONG", "PRIVMSG", "QUIT", "TIME", "TOPIC", "USER",
-    "USERHOST", "VERSION", "WALLOPS", "WHO", "WHOIS", "WHOWAS",
+    "ADMIN", "AWAY", "CAP", "INFO", "INVITE", "ISON", "JOIN", "KICK", "KILL", "LANGUAGE", "LIST", "LUSERS", "MODE",
+    "MOTD", "NAMES", "NICK", "NOTICE", "OPER", "PART", "PASS", "PING", "PONG", "PRIVMSG", "QUIT", "TIME", "TOPIC",
+    "USER", "USERHOST", "VERSION", "WALLOPS", "WHO", "WHOIS", "WHOWAS",
 ];
 
 pub fn help(ctx: &mut Ctx<'_>, topic: Option<&str>) -> HandlerResult {

@@ -8,6 +8,7 @@
 mod channel;
 mod info;
 mod invite_notify;
+pub(crate) mod language;
 pub(crate) mod lookalike;
 mod message;
 mod mode;
@@ -76,6 +77,16 @@ impl Ctx<'_> {
         self.state.send(self.id, &msg);
     }
 
+    /// The language of the server's words to this client.
+    pub fn lang(&self) -> crate::i18n::Lang {
+        self.me().lang
+    }
+
+    /// Message `id` of the catalogues, in this client's language.
+    pub fn tr(&self, id: &str, args: &[(&str, crate::i18n::Arg<'_>)]) -> String {
+        crate::i18n::tr(self.lang(), id, args)
+    }
+
     /// Sends a message to the client itself.
     pub fn send(&mut self, msg: &Message) {
         self.state.send(self.id, msg);
@@ -115,6 +126,7 @@ const RULES: &[Rule] = &[
     rule("QUIT", true, false),
     // Before registration only with draft/pre-away; the handler checks.
     rule("AWAY", true, false),
+    rule("LANGUAGE", true, false),
     rule("KILL", false, true),
     rule("WALLOPS", false, true),
 ];
@@ -215,5 +227,6 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command, msg: &Message) -> HandlerResult {
         Command::Wallops(text) => oper::wallops(ctx, &text),
         Command::Markread { target, timestamp } => read_marker::markread(ctx, target.as_deref(), timestamp.as_deref()),
         Command::Rename { channel, new_name, reason } => rename::rename(ctx, &channel, &new_name, reason.as_deref()),
+        Command::Language(codes) => language::language(ctx, &codes),
     }
 }

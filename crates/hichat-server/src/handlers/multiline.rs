@@ -63,7 +63,7 @@ pub fn intercept(ctx: &mut Ctx<'_>, msg: &Message, label: Option<String>) -> Ste
             if answered {
                 return Step::Taken;
             }
-            Step::Answer(label, Box::new(|ctx| fail(Invalid::other("Unexpected batch tag")).send_to(ctx)))
+            Step::Answer(label, Box::new(|ctx| fail(Invalid::other("fail-batch-unexpected-tag")).send_to(ctx)))
         }
         // Keep-alives may come in the middle of a batch.
         None if verb == "PING" || verb == "PONG" => Step::Run,
@@ -71,7 +71,7 @@ pub fn intercept(ctx: &mut Ctx<'_>, msg: &Message, label: Option<String>) -> Ste
         None => {
             let open = ctx.me_mut().multiline.take().expect("checked above");
             if !open.failed {
-                fail(Invalid::other("The multiline batch was interrupted")).send_to(ctx);
+                fail(Invalid::other("fail-batch-interrupted")).send_to(ctx);
             }
             Step::Run
         }
@@ -88,20 +88,23 @@ fn batch_command(ctx: &mut Ctx<'_>, msg: &Message, label: Option<String>) -> Ste
     if let Some(reference) = reference.strip_prefix('+') {
         let refuse = |label, e: Invalid| Step::Answer(label, Box::new(move |ctx: &mut Ctx<'_>| fail(e).send_to(ctx)));
         if msg.param(1) != BATCH_TYPE {
-            let e =
-                Invalid { code: "UNKNOWN_TYPE", context: vec![msg.param(1).to_owned()], text: "Unknown batch type" };
+            let e = Invalid {
+                code: "UNKNOWN_TYPE",
+                context: vec![msg.param(1).to_owned()],
+                text: "fail-batch-unknown-type",
+            };
             return refuse(label, e);
         }
         let caps = ctx.me().caps;
         if !caps.has(Cap::Multiline) || !caps.has(Cap::Batch) {
-            return refuse(label, Invalid::other("Multiline batches need the draft/multiline and batch capabilities"));
+            return refuse(label, Invalid::other("fail-batch-needs-caps"));
         }
         if ctx.me().multiline.is_some() {
             ctx.me_mut().multiline = None;
-            return refuse(label, Invalid::other("A multiline batch is already open"));
+            return refuse(label, Invalid::other("fail-batch-already-open"));
         }
         if reference.is_empty() || msg.params.len() < 3 {
-            return refuse(label, Invalid::other("Usage: BATCH +<ref> draft/multiline <target>"));
+            return refuse(label, Invalid::other("fail-batch-usage"));
         }
         let tags = client_tags::relayed(&msg.tags);
         let open = OpenBatch::new(reference, msg.param(2), label, tags);
@@ -111,7 +114,7 @@ fn batch_command(ctx: &mut Ctx<'_>, msg: &Message, label: Option<String>) -> Ste
     let closes =
         reference.strip_prefix('-').is_some_and(|r| ctx.me().multiline.as_ref().is_some_and(|b| b.reference == r));
     if !closes {
-        return Step::Answer(label, Box::new(|ctx| fail(Invalid::other("No such batch is open")).send_to(ctx)));
+        return Step::Answer(label, Box::new(|ctx| fail(Invalid::other("fail-batch-not-open")).send_to(ctx)));
     }
     let open = ctx.me_mut().multiline.take().expect("checked above");
     if open.failed {

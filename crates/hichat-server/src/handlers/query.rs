@@ -37,7 +37,7 @@ pub fn who(ctx: &mut Ctx<'_>, mask: &str, fields: Option<&str>) -> HandlerResult
     let max_mask = ctx.info.config.limits.who_mask_length;
     if mask.len() > max_mask {
         // Matching is linear, but still costs mask × clients under the lock.
-        let text = format!("WHO masks are limited to {max_mask} bytes");
+        let text = ctx.tr("fail-who-mask-too-long", &[("max", max_mask.into())]);
         ctx.send(&ctx.server_message("FAIL", ["WHO", "INVALID_PARAMS", &text]));
         ctx.numeric(Numeric::RplEndOfWho, &[super::channel::truncate(mask, max_mask)]);
         return Ok(());

@@ -22,7 +22,7 @@ use crate::store::Change;
 use crate::{accounts, clock};
 use hichat_proto::{casemap, ChannelName, Message, Nickname};
 
-fn fail(code: &'static str, context: Vec<String>, text: &str) -> HandlerError {
+fn fail(code: &'static str, context: Vec<String>, text: &'static str) -> HandlerError {
     HandlerError::Fail { command: "MARKREAD".into(), code, context, text: text.into() }
 }
 
@@ -42,7 +42,7 @@ fn marker(ctx: &Ctx<'_>, target: &str) -> Option<u64> {
 
 pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>) -> HandlerResult {
     let Some(target) = target.filter(|t| !t.is_empty()) else {
-        return Err(fail("NEED_MORE_PARAMS", Vec::new(), "Missing parameters"));
+        return Err(fail("NEED_MORE_PARAMS", Vec::new(), "fail-missing-params"));
     };
     let max = &ctx.info.config.limits;
     let valid = if ChannelName::is_channel_like(target) {
@@ -51,7 +51,7 @@ pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>
         Nickname::parse(target, max.nick_length).is_ok()
     };
     if !valid {
-        return Err(fail("INVALID_PARAMS", vec![target.to_owned()], "Invalid target"));
+        return Err(fail("INVALID_PARAMS", vec![target.to_owned()], "fail-invalid-target"));
     }
     let key = casemap::fold(target);
     // A channel is shown as it is named; anything else as given.
@@ -63,11 +63,11 @@ pub fn markread(ctx: &mut Ctx<'_>, target: Option<&str>, timestamp: Option<&str>
         return Ok(());
     };
     if current.is_none() && !visible(ctx, &key) {
-        return Err(fail("INVALID_PARAMS", vec![target.to_owned()], "Invalid target"));
+        return Err(fail("INVALID_PARAMS", vec![target.to_owned()], "fail-invalid-target"));
     }
     let asked = timestamp.strip_prefix("timestamp=").and_then(clock::parse_utc_millis);
     let Some(asked) = asked else {
-        return Err(fail("INVALID_PARAMS", vec![timestamp.to_owned()], "Invalid timestamp"));
+        return Err(fail("INVALID_PARAMS", vec![timestamp.to_owned()], "fail-invalid-timestamp"));
     };
     let time = asked.min(clock::unix_millis());
     if current.is_some_and(|c| c >= time) {

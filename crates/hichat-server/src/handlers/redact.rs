@@ -5,11 +5,12 @@
 
 use super::Ctx;
 use crate::caps::Cap;
+use crate::i18n::Text;
 use crate::reply::{HandlerError, HandlerResult};
 use crate::state::recent::Sent;
 use hichat_proto::{casemap, ChannelName, Message};
 
-fn fail(code: &'static str, context: Vec<String>, text: &str) -> HandlerError {
+fn fail(code: &'static str, context: Vec<String>, text: impl Into<Text>) -> HandlerError {
     HandlerError::Fail { command: "REDACT".into(), code, context, text: text.into() }
 }
 
@@ -21,28 +22,28 @@ pub fn redact(ctx: &mut Ctx<'_>, target: &str, msgid: &str, reason: Option<&str>
         match ctx.state.channels.get(&key) {
             Some(chan) if chan.is_member(id) => Sent::Channel(key),
             _ => {
-                let text = format!("You cannot delete messages from {target}");
-                return Err(fail("INVALID_TARGET", vec![target.to_owned()], &text));
+                let text = Text::with("fail-redact-target", [("target", target)]);
+                return Err(fail("INVALID_TARGET", vec![target.to_owned()], text));
             }
         }
     } else {
         match ctx.state.find_nick(target) {
             Some(c) => Sent::User(c.id),
             None => {
-                let text = format!("You cannot delete messages from {target}");
-                return Err(fail("INVALID_TARGET", vec![target.to_owned()], &text));
+                let text = Text::with("fail-redact-target", [("target", target)]);
+                return Err(fail("INVALID_TARGET", vec![target.to_owned()], text));
             }
         }
     };
     // A message this client could not have seen is "unknown" too, so errors
     // never tell who said what where.
     let Some(recent) = ctx.state.recent.get(msgid).filter(|r| r.to == to).cloned() else {
-        return Err(fail("UNKNOWN_MSGID", context(), "This message does not exist or is too old"));
+        return Err(fail("UNKNOWN_MSGID", context(), "fail-redact-unknown"));
     };
     let allowed = recent.sender == id
         || matches!(&to, Sent::Channel(key) if ctx.state.channels.get(key).is_some_and(|c| c.is_op(id)));
     if !allowed {
-        return Err(fail("REDACT_FORBIDDEN", context(), "You are not authorised to delete this message"));
+        return Err(fail("REDACT_FORBIDDEN", context(), "fail-redact-forbidden"));
     }
     let channel = match &to {
         Sent::Channel(key) => Some(key.clone()),

@@ -16,7 +16,7 @@ use crate::reply::{HandlerError, HandlerResult};
 use crate::store::Change;
 use hichat_proto::{casemap, ChannelName, Message, Numeric};
 
-fn fail(code: &'static str, old: &str, new: &str, text: &str) -> HandlerError {
+fn fail(code: &'static str, old: &str, new: &str, text: &'static str) -> HandlerError {
     HandlerError::Fail {
         command: "RENAME".into(),
         code,
@@ -38,20 +38,20 @@ pub fn rename(ctx: &mut Ctx<'_>, old: &str, new: &str, reason: Option<&str>) -> 
         return Err(HandlerError::numeric(Numeric::ErrChanOPrivsNeeded, [old_display]));
     }
     if !crate::services::chanserv::may_rename(ctx, &from) {
-        let text = "Only the founder of a registered channel may rename it";
+        let text = "fail-rename-founder-only";
         return Err(fail("CANNOT_RENAME", &old_display, new, text));
     }
     let Ok(name) = ChannelName::parse(new, ctx.info.config.limits.channel_length) else {
-        return Err(fail("CANNOT_RENAME", &old_display, new, "That is not a valid channel name"));
+        return Err(fail("CANNOT_RENAME", &old_display, new, "fail-rename-bad-name"));
     };
     let new = name.as_str().to_owned();
     let to = casemap::fold(&new);
     let case_only = to == from;
     if !case_only && (ctx.state.channels.contains_key(&to) || ctx.state.records.channels.contains_key(&to)) {
-        return Err(fail("CHANNEL_NAME_IN_USE", &old_display, &new, "The channel name is already taken"));
+        return Err(fail("CHANNEL_NAME_IN_USE", &old_display, &new, "fail-rename-taken"));
     }
     if new == old_display {
-        return Err(fail("CANNOT_RENAME", &old_display, &new, "That is the channel's name already"));
+        return Err(fail("CANNOT_RENAME", &old_display, &new, "fail-rename-same"));
     }
     let reason = reason.unwrap_or("");
     let renamer = ctx.me().prefix.clone();

@@ -16,7 +16,7 @@ pub fn setname(ctx: &mut Ctx<'_>, realname: &str) -> HandlerResult {
             command: "SETNAME".into(),
             code: "INVALID_REALNAME",
             context: Vec::new(),
-            text: format!("Real name must be at most {NAMELEN} bytes without control characters"),
+            text: crate::i18n::Text::with("fail-setname-invalid", [("max", NAMELEN.to_string())]),
         });
     }
     ctx.me_mut().realname = realname.to_owned();

@@ -87,7 +87,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: Message) {
                 Ok(Ok(lines)) => send_lines(server, &mut state, id, &asker, &shown, &lines, keep_newest),
                 _ => {
                     let context = vec![asker.subcommand.clone(), asker.target.clone()];
-                    let fail = Fail("MESSAGE_ERROR", context, "Messages could not be retrieved");
+                    let fail = Fail("MESSAGE_ERROR", context, "fail-history-not-retrieved");
                     send_fail(server, &mut state, id, &asker, fail);
                 }
             }
@@ -99,7 +99,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: Message) {
             match read {
                 Ok(Ok(targets)) => send_targets(server, &mut state, id, &asker, &targets),
                 _ => {
-                    let fail = Fail("MESSAGE_ERROR", vec![asker.subcommand.clone()], "Messages could not be retrieved");
+                    let fail = Fail("MESSAGE_ERROR", vec![asker.subcommand.clone()], "fail-history-not-retrieved");
                     send_fail(server, &mut state, id, &asker, fail);
                 }
             }
@@ -116,16 +116,16 @@ fn plan(server: &Server, state: &State, id: ClientId, msg: &Message) -> Result<P
     let needed = match sub.as_str() {
         "LATEST" | "BEFORE" | "AFTER" | "AROUND" | "TARGETS" => 4,
         "BETWEEN" => 5,
-        "" => return Err(Fail("NEED_MORE_PARAMS", vec!["*".into()], "Missing parameters")),
-        _ => return Err(Fail("UNKNOWN_COMMAND", vec![p[0].clone()], "Unknown command")),
+        "" => return Err(Fail("NEED_MORE_PARAMS", vec!["*".into()], "fail-missing-params")),
+        _ => return Err(Fail("UNKNOWN_COMMAND", vec![p[0].clone()], "fail-unknown-subcommand")),
     };
     if p.len() < needed || p[..needed].iter().any(String::is_empty) {
-        return Err(Fail("NEED_MORE_PARAMS", vec![sub], "Missing parameters"));
+        return Err(Fail("NEED_MORE_PARAMS", vec![sub], "fail-missing-params"));
     }
     if !config.enabled {
-        return Err(Fail("MESSAGE_ERROR", vec![sub, p[1].clone()], "History is not kept on this server"));
+        return Err(Fail("MESSAGE_ERROR", vec![sub, p[1].clone()], "fail-history-not-kept"));
     }
-    let invalid = |param: &str| Fail("INVALID_PARAMS", vec![sub.clone(), param.to_owned()], "Invalid parameters");
+    let invalid = |param: &str| Fail("INVALID_PARAMS", vec![sub.clone(), param.to_owned()], "fail-invalid-params");
     let limit = p[needed - 1].parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| invalid(&p[needed - 1]))?;
     let limit = limit.min(config.query_limit);
     let me = state.client(id).expect("checked by the caller");
@@ -154,7 +154,7 @@ fn plan(server: &Server, state: &State, id: ClientId, msg: &Message) -> Result<P
         }));
     }
     let target = &p[1];
-    let refused = || Fail("INVALID_TARGET", vec![sub.clone(), target.clone()], "Messages could not be retrieved");
+    let refused = || Fail("INVALID_TARGET", vec![sub.clone(), target.clone()], "fail-history-not-retrieved");
     let (view, since, shown) = if ChannelName::is_channel_like(target) {
         let key = casemap::fold(target);
         // Members only, of any channel, and only what they may read (see
@@ -212,7 +212,7 @@ fn anchor_time(anchor: &Anchor) -> Option<u64> {
 fn send_fail(server: &Server, state: &mut State, id: ClientId, asker: &Asker, Fail(code, context, text): Fail) {
     let mut params = vec!["CHATHISTORY".to_owned(), code.to_owned()];
     params.extend(context);
-    params.push(text.to_owned());
+    params.push(crate::i18n::tr(state.client(id).map(|c| c.lang).unwrap_or_default(), text, &[]));
     let mut msg = Message::new("FAIL", params).with_source(server.info.name.as_str());
     if let Some(label) = &asker.label {
         msg = msg.with_tag("label", Some(label.clone()));

@@ -103,7 +103,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
                 })
             }
             Err(e) => {
-                fail(ctx, "SEARCH", "INVALID_PARAMS", &[], &e.to_string());
+                fail(ctx, "SEARCH", "INVALID_PARAMS", &[], e.text());
                 None
             }
         }
@@ -115,7 +115,7 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, msg: &Message) {
         Ok(lines) => send_results(ctx, &lines),
         Err(e) => {
             tracing::warn!(error = %e, "search failed");
-            fail(ctx, "SEARCH", "INTERNAL_ERROR", &[], "The search could not be run");
+            fail(ctx, "SEARCH", "INTERNAL_ERROR", &[], "fail-search-internal");
         }
     });
 }

@@ -83,6 +83,24 @@ pub enum QueryError {
     BadLimit(String),
 }
 
+impl QueryError {
+    /// The error as a catalogue message, for the reader's language.
+    pub fn text(&self) -> crate::i18n::Text {
+        use crate::i18n::Text;
+        match self {
+            QueryError::Empty => "search-empty".into(),
+            QueryError::TooLong => "search-too-long".into(),
+            QueryError::TooMany => "search-too-many".into(),
+            QueryError::OnlyExclusions => "search-only-exclusions".into(),
+            QueryError::BadTime(v) => Text::with("search-bad-time", [("value", v.as_str())]),
+            QueryError::Repeated(v) => Text::with("search-repeated", [("value", *v)]),
+            QueryError::MissingValue(v) => Text::with("search-missing-value", [("value", v.as_str())]),
+            QueryError::UnknownAttribute(v) => Text::with("search-unknown-attribute", [("value", v.as_str())]),
+            QueryError::BadLimit(v) => Text::with("search-bad-limit", [("value", v.as_str())]),
+        }
+    }
+}
+
 impl SearchQuery {
     /// Parses the free form: words, `"phrases"`, `-exclusions` and
     /// `key:value` filters.

@@ -13,6 +13,7 @@ pub mod nickserv;
 
 use crate::accounts::{with_ctx, Session};
 use crate::handlers::Ctx;
+use crate::i18n::Arg;
 use crate::server::Server;
 use crate::state::client::ClientId;
 use hichat_proto::{casemap, Message, Numeric};
@@ -87,6 +88,15 @@ pub fn reply(ctx: &mut Ctx<'_>, service: Service, text: &str) {
     let source = format!("{0}!{0}@{1}", service.name(), ctx.info.name);
     let msg = Message::new("NOTICE", [nick.as_str(), text]).with_source(source);
     ctx.send(&msg);
+}
+
+/// Sends a NOTICE from a service with catalogue message `id` in the
+/// client's language; a message of several lines goes a NOTICE a line.
+pub fn tell(ctx: &mut Ctx<'_>, service: Service, id: &str, args: &[(&str, Arg<'_>)]) {
+    let text = ctx.tr(id, args);
+    for line in text.lines() {
+        reply(ctx, service, line);
+    }
 }
 
 /// Runs a message for a service.

@@ -6,9 +6,10 @@
 //! nick without being logged in to its account is warned, and renamed to
 //! `Guest-NNNN` after the configured grace period unless they identify.
 
-use super::{reply, Service};
+use super::{tell, Service};
 use crate::accounts::{self, check_login, log_in, log_out, with_ctx, LoginError, RegisterError, Session};
 use crate::handlers::{self, Ctx};
+use crate::i18n::Arg;
 use crate::server::Server;
 use crate::state::client::ClientId;
 use crate::store::{Change, StoreError};
@@ -19,27 +20,12 @@ use std::time::{Duration, Instant};
 
 const NS: Service = Service::NickServ;
 
-fn say(server: &Server, id: ClientId, text: &str) {
-    with_ctx(server, id, |ctx| reply(ctx, NS, text));
+fn say(server: &Server, id: ClientId, msg: &str, args: &[(&str, Arg<'_>)]) {
+    with_ctx(server, id, |ctx| tell(ctx, NS, msg, args));
 }
 
 /// The reply to a password SASLprep refuses.
-const UNACCEPTABLE: &str = "Passwords cannot have control or private-use characters or mix writing directions";
-
-const HELP: &[&str] = &[
-    "NickServ keeps accounts. Commands:",
-    "REGISTER <password> [email] - register your current nick as an account",
-    "IDENTIFY [account] <password> - log in",
-    "IDENTIFY [account] - log in with your TLS client certificate",
-    "CERT ADD - let the TLS client certificate you are connected with log you in",
-    "CERT DEL <fingerprint> / CERT LIST - remove or list your certificate fingerprints",
-    "LOGOUT - log out",
-    "INFO [account] - show an account",
-    "SET PASSWORD <current password> <new password> - change your password (also PASSWD)",
-    "GHOST <nick> - disconnect someone using your nick",
-    "RECOVER <nick> - disconnect them and take the nick",
-    "DROP <password> - delete your account (and the channels it founded)",
-];
+const UNACCEPTABLE: &str = "ns-password-unacceptable";
 
 pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, text: &str) {
     // Words are split at ASCII spaces only, as IRC parameters are: a
@@ -54,9 +40,9 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, t
             with_ctx(server, id, |ctx| {
                 if ctx.me().account.is_some() {
                     log_out(ctx);
-                    reply(ctx, NS, "You are now logged out");
+                    tell(ctx, NS, "ns-logged-out", &[]);
                 } else {
-                    reply(ctx, NS, "You are not logged in");
+                    tell(ctx, NS, "ns-not-logged-in", &[]);
                 }
             });
         }
@@ -66,38 +52,34 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, session: &mut Session, t
         "DROP" => drop_account(server, id, session, &args).await,
         "GHOST" | "RECOVER" => ghost(server, id, &args, command == "RECOVER"),
         "CERT" => accounts::certfp::nickserv_cert(server, id, &args).await,
-        "HELP" => {
-            for line in HELP {
-                say(server, id, line);
-            }
-        }
-        _ => say(server, id, &format!("Unknown command {command}. Try HELP")),
+        "HELP" => say(server, id, "ns-help", &[]),
+        _ => say(server, id, "service-unknown-command", &[("command", (&command).into())]),
     }
 }
 
 async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
     let Some(password) = args.first() else {
-        return say(server, id, "Usage: REGISTER <password> [email]");
+        return say(server, id, "ns-usage-register", &[]);
     };
     let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
     let result = accounts::create_account(server, id, &nick, args.get(1).copied(), (*password).to_owned()).await;
-    let text = match result {
-        Ok(account) => format!("Account {account} registered; you are now logged in"),
-        Err(RegisterError::BadName) => "Your nick cannot be an account name".into(),
-        Err(RegisterError::Exists) => format!("{nick} is already registered"),
-        Err(RegisterError::Disallowed) => "Account registration is disabled on this server".into(),
-        Err(RegisterError::WeakPassword) => accounts::weak_password_text(server),
-        Err(RegisterError::UnacceptablePassword) => UNACCEPTABLE.into(),
-        Err(RegisterError::AlreadyLoggedIn) => "You are already logged in".into(),
-        Err(RegisterError::Unavailable) => "Registration failed; try again later".into(),
-    };
-    say(server, id, &text);
+    let min = server.info.config.accounts.min_password_length;
+    match result {
+        Ok(account) => say(server, id, "ns-registered", &[("account", (&account).into())]),
+        Err(RegisterError::BadName) => say(server, id, "ns-bad-name", &[]),
+        Err(RegisterError::Exists) => say(server, id, "ns-exists", &[("nick", (&nick).into())]),
+        Err(RegisterError::Disallowed) => say(server, id, "ns-registration-disabled", &[]),
+        Err(RegisterError::WeakPassword) => say(server, id, "accounts-weak-password", &[("min", min.into())]),
+        Err(RegisterError::UnacceptablePassword) => say(server, id, UNACCEPTABLE, &[]),
+        Err(RegisterError::AlreadyLoggedIn) => say(server, id, "ns-already-logged-in", &[]),
+        Err(RegisterError::Unavailable) => say(server, id, "ns-register-failed", &[]),
+    }
 }
 
 async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
     let Some(nick) = with_ctx(server, id, |ctx| ctx.me().nick.clone()) else { return };
     if with_ctx(server, id, |ctx| ctx.me().account.is_some()).unwrap_or(true) {
-        return say(server, id, "You are already logged in");
+        return say(server, id, "ns-already-logged-in", &[]);
     }
     // With a registered client certificate, no password is needed (as in
     // Ergo): `IDENTIFY`, or `IDENTIFY <account>` naming its account.
@@ -106,7 +88,7 @@ async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, arg
         if args.is_empty() || named == Some(accounts::fold(&display)) {
             with_ctx(server, id, |ctx| {
                 log_in(ctx, &display);
-                reply(ctx, NS, &format!("You are now identified for {display} by your TLS client certificate"));
+                tell(ctx, NS, "ns-identified-cert", &[("account", (&display).into())]);
             });
             return;
         }
@@ -114,28 +96,27 @@ async fn identify(server: &Arc<Server>, id: ClientId, session: &mut Session, arg
     let (account, password) = match args {
         [password] => (nick, *password),
         [account, password, ..] => ((*account).to_owned(), *password),
-        [] => return say(server, id, "Usage: IDENTIFY [account] <password>"),
+        [] => return say(server, id, "ns-usage-identify", &[]),
     };
     match check_login(server, id, session, &account, password.to_owned()).await {
         Ok(display) => {
             with_ctx(server, id, |ctx| {
                 if ctx.me().account.is_none() {
                     log_in(ctx, &display);
-                    reply(ctx, NS, &format!("You are now identified for {display}"));
+                    tell(ctx, NS, "ns-identified", &[("account", (&display).into())]);
                 }
             });
         }
-        Err(LoginError::BadPassword) => say(server, id, "Invalid account or password"),
-        Err(e) => say(server, id, refusal(e)),
+        Err(e) => say(server, id, refusal(e), &[]),
     }
 }
 
-/// The reply to a password check that did not succeed.
+/// The reply (its message id) to a password check that did not succeed.
 fn refusal(e: LoginError) -> &'static str {
     match e {
-        LoginError::BadPassword => "Invalid account or password",
-        LoginError::Throttled => "Too many failed attempts; wait a minute",
-        LoginError::Busy => "The server is busy; try again in a moment",
+        LoginError::BadPassword => "ns-bad-password",
+        LoginError::Throttled => "ns-throttled",
+        LoginError::Busy => "ns-busy",
     }
 }
 
@@ -143,17 +124,17 @@ fn refusal(e: LoginError) -> &'static str {
 /// to; returns the account (display form), or says why not.
 async fn check_current(server: &Arc<Server>, id: ClientId, session: &mut Session, password: &str) -> Option<String> {
     let Some(Some(account)) = with_ctx(server, id, |ctx| ctx.me().account.clone()) else {
-        say(server, id, "You are not logged in");
+        say(server, id, "ns-not-logged-in", &[]);
         return None;
     };
     match check_login(server, id, session, &account, password.to_owned()).await {
         Ok(display) => Some(display),
         Err(LoginError::BadPassword) => {
-            say(server, id, "That is not your current password");
+            say(server, id, "ns-wrong-current-password", &[]);
             None
         }
         Err(e) => {
-            say(server, id, refusal(e));
+            say(server, id, refusal(e), &[]);
             None
         }
     }
@@ -165,12 +146,13 @@ fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         let name = args.first().map(|s| (*s).to_owned()).or_else(|| me.account.clone()).unwrap_or(me.nick.clone());
         let mine = me.account.as_deref().is_some_and(|a| accounts::fold(a) == accounts::fold(&name));
         let Some(a) = ctx.state.records.accounts.get(&accounts::fold(&name)).cloned() else {
-            return reply(ctx, NS, &format!("{name} is not registered"));
+            return tell(ctx, NS, "ns-not-registered", &[("name", (&name).into())]);
         };
-        reply(ctx, NS, &format!("Account: {}", a.display));
-        reply(ctx, NS, &format!("Registered: {}", crate::clock::format_utc(a.registered_at)));
+        tell(ctx, NS, "ns-info-account", &[("account", (&a.display).into())]);
+        let time = crate::clock::format_utc(a.registered_at);
+        tell(ctx, NS, "ns-info-registered", &[("time", (&time).into())]);
         if let (true, Some(email)) = (mine, &a.email) {
-            reply(ctx, NS, &format!("Email: {email}"));
+            tell(ctx, NS, "ns-info-email", &[("email", email.into())]);
         }
         let online: Vec<String> = ctx
             .state
@@ -180,17 +162,17 @@ fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             .map(|c| c.nick.clone())
             .collect();
         if !online.is_empty() {
-            reply(ctx, NS, &format!("Logged in now: {}", online.join(" ")));
+            let nicks = online.join(" ");
+            tell(ctx, NS, "ns-info-online", &[("nicks", (&nicks).into())]);
         }
     });
 }
 
 async fn set(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
-    const USAGE: &str = "Usage: SET PASSWORD <current password> <new password>";
     match args {
-        [what, ..] if !what.eq_ignore_ascii_case("PASSWORD") => say(server, id, "Only SET PASSWORD is supported"),
+        [what, ..] if !what.eq_ignore_ascii_case("PASSWORD") => say(server, id, "ns-set-only-password", &[]),
         [_, current, new] => change_password(server, id, session, current, new).await,
-        _ => say(server, id, USAGE),
+        _ => say(server, id, "ns-usage-set", &[]),
     }
 }
 
@@ -199,28 +181,28 @@ async fn passwd(server: &Arc<Server>, id: ClientId, session: &mut Session, args:
     match args {
         [current, new] => change_password(server, id, session, current, new).await,
         [current, new, again] if new == again => change_password(server, id, session, current, new).await,
-        [_, _, _] => say(server, id, "The new passwords do not match"),
-        _ => say(server, id, "Usage: PASSWD <current password> <new password> [<new password again>]"),
+        [_, _, _] => say(server, id, "ns-passwords-differ", &[]),
+        _ => say(server, id, "ns-usage-passwd", &[]),
     }
 }
 
 async fn change_password(server: &Arc<Server>, id: ClientId, session: &mut Session, current: &str, new: &str) {
     let config = &server.info.config.accounts;
     let Ok(password) = accounts::saslprep::Prepared::new(new) else {
-        return say(server, id, UNACCEPTABLE);
+        return say(server, id, UNACCEPTABLE, &[]);
     };
     if password.as_str().chars().count() < config.min_password_length {
-        return say(server, id, &accounts::weak_password_text(server));
+        return say(server, id, "accounts-weak-password", &[("min", config.min_password_length.into())]);
     }
     let window = Duration::from_secs(config.login_failure_window_secs);
     let max = config.password_changes_per_connection;
     if !session.password_changes.allowed(Instant::now(), window, max) {
-        return say(server, id, "Too many password changes; wait a minute");
+        return say(server, id, "ns-too-many-changes", &[]);
     }
     let Some(account) = check_current(server, id, session, current).await else { return };
     session.password_changes.record(Instant::now(), max);
     let Ok(credentials) = accounts::make_credentials_async(server, password).await else {
-        return say(server, id, refusal(LoginError::Busy));
+        return say(server, id, refusal(LoginError::Busy), &[]);
     };
     let folded = accounts::fold(&account);
     let change = Change::SetCredentials { account: folded.clone(), credentials: credentials.clone() };
@@ -230,19 +212,19 @@ async fn change_password(server: &Arc<Server>, id: ClientId, session: &mut Sessi
                 if let Some(a) = ctx.state.records.accounts.get_mut(&folded) {
                     a.credentials = credentials;
                 }
-                reply(ctx, NS, "Password changed");
+                tell(ctx, NS, "ns-password-changed", &[]);
             });
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot store a password change");
-            say(server, id, "Could not change the password; try again later");
+            say(server, id, "ns-password-change-failed", &[]);
         }
     }
 }
 
 async fn drop_account(server: &Arc<Server>, id: ClientId, session: &mut Session, args: &[&str]) {
     let [password] = args else {
-        return say(server, id, "Usage: DROP <password>");
+        return say(server, id, "ns-usage-drop", &[]);
     };
     let Some(account) = check_current(server, id, session, password).await else { return };
     let folded = accounts::fold(&account);
@@ -250,7 +232,7 @@ async fn drop_account(server: &Arc<Server>, id: ClientId, session: &mut Session,
         Ok(()) | Err(StoreError::NotFound) => {}
         Err(e) => {
             tracing::error!(error = %e, "cannot drop an account");
-            return say(server, id, "Could not drop the account; try again later");
+            return say(server, id, "ns-drop-failed", &[]);
         }
     }
     tracing::info!(account = %account, "account dropped");
@@ -275,31 +257,31 @@ async fn drop_account(server: &Arc<Server>, id: ClientId, session: &mut Session,
             log_out(&mut octx);
         }
         log_out(ctx);
-        reply(ctx, NS, &format!("Account {account} dropped"));
+        tell(ctx, NS, "ns-dropped", &[("account", (&account).into())]);
     });
 }
 
 fn ghost(server: &Arc<Server>, id: ClientId, args: &[&str], recover: bool) {
     let Some(target) = args.first().map(|s| (*s).to_owned()) else {
-        return say(server, id, "Usage: GHOST <nick>");
+        return say(server, id, "ns-usage-ghost", &[]);
     };
     with_ctx(server, id, |ctx| {
         let Some(account) = ctx.me().account.clone() else {
-            return reply(ctx, NS, "You are not logged in");
+            return tell(ctx, NS, "ns-not-logged-in", &[]);
         };
         if accounts::fold(&account) != accounts::fold(&target) {
-            return reply(ctx, NS, &format!("{target} is not your nick"));
+            return tell(ctx, NS, "ns-ghost-not-yours", &[("nick", (&target).into())]);
         }
         let Some(victim) = ctx.state.find_nick(&target).map(|c| c.id) else {
-            return reply(ctx, NS, &format!("{target} is not online"));
+            return tell(ctx, NS, "ns-ghost-offline", &[("nick", (&target).into())]);
         };
         if victim == ctx.id {
-            return reply(ctx, NS, "That is you");
+            return tell(ctx, NS, "ns-ghost-self", &[]);
         }
         let me = ctx.me().nick.clone();
         let server_name = ctx.info.name.clone();
         ctx.state.remove_client(victim, &format!("Killed (NickServ (GHOST command used by {me}))"), &server_name);
-        reply(ctx, NS, &format!("{target} has been disconnected"));
+        tell(ctx, NS, "ns-ghost-done", &[("nick", (&target).into())]);
         if recover {
             handlers::dispatch(ctx, &Message::new("NICK", [target.as_str()]));
         }
@@ -322,13 +304,7 @@ pub fn check_nick(server: &Arc<Server>, id: ClientId) {
         }
         ctx.state.records.accounts.get(&folded)?;
         let nick = me.nick.clone();
-        reply(
-            ctx,
-            NS,
-            &format!(
-                "{nick} is registered. Identify with /msg NickServ IDENTIFY <password> within {grace} seconds, or your nick will be changed"
-            ),
-        );
+        tell(ctx, NS, "ns-nick-owned", &[("nick", (&nick).into()), ("secs", grace.into())]);
         Some(nick)
     });
     let Some(Some(nick)) = owned else { return };
@@ -350,7 +326,7 @@ pub fn check_nick(server: &Arc<Server>, id: ClientId) {
                     break n;
                 }
             };
-            reply(ctx, NS, &format!("You did not identify for {nick}; your nick is now {guest}"));
+            tell(ctx, NS, "ns-nick-enforced", &[("nick", (&nick).into()), ("guest", (&guest).into())]);
             tracing::info!(id, nick = %nick, guest = %guest, "nick enforced");
             handlers::dispatch(ctx, &Message::new("NICK", [guest.as_str()]));
         });

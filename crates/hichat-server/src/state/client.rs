@@ -112,6 +112,8 @@ pub struct Client {
     pub signon: u64,
     /// Last time this client sent a message (for WHOIS idle).
     pub last_message: Instant,
+    /// The language of the server's own words to this client (LANGUAGE).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Client {
@@ -143,6 +145,7 @@ impl Client {
             traffic: Arc::default(),
             signon,
             last_message: Instant::now(),
+            lang: crate::i18n::Lang::EN,
         }
     }
 

@@ -104,7 +104,7 @@ pub async fn run(server: &Arc<Server>, id: ClientId, msg: &Message) {
                 if state.clients.contains_key(&id) {
                     let mut ctx = Ctx { info: &server.info, state, id, oper_verified: None };
                     let verb = msg.command.to_ascii_uppercase();
-                    fail(&mut ctx, &verb, "STORE_UNAVAILABLE", &[msg.param(0)], "The change could not be saved");
+                    fail(&mut ctx, &verb, "STORE_UNAVAILABLE", &[msg.param(0)], "fail-store-unavailable");
                 }
                 false
             };

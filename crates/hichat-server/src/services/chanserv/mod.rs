@@ -14,10 +14,11 @@ mod settings;
 
 pub use commit::{needs_commit, run as run_committed};
 
-use super::{reply, Service};
+use super::{tell, Service};
 use crate::accounts::{self, with_ctx};
 use crate::clock;
 use crate::handlers::Ctx;
+use crate::i18n::Arg;
 use crate::server::Server;
 use crate::state::channel::{Channel, ChannelModes, ListEntry, Topic};
 use crate::state::client::ClientId;
@@ -27,23 +28,23 @@ use std::sync::Arc;
 
 const CS: Service = Service::ChanServ;
 
-fn say(server: &Server, id: ClientId, text: &str) {
-    with_ctx(server, id, |ctx| reply(ctx, CS, text));
+/// Says catalogue message `msg` from ChanServ.
+fn say(server: &Server, id: ClientId, msg: &str, args: &[(&str, Arg<'_>)]) {
+    with_ctx(server, id, |ctx| tell(ctx, CS, msg, args));
 }
 
-const HELP: &[&str] = &[
-    "ChanServ keeps registered channels. Commands:",
-    "REGISTER <#channel> - register a channel you are an operator in",
-    "INFO <#channel> - show a registered channel",
-    "OP|DEOP|VOICE <#channel> [nick] - change op or voice",
-    "ACCESS <#channel> ADD <account> <op|voice> | DEL <account> | LIST",
-    "SET <#channel> FOUNDER <account> - hand the channel over",
-    "SET <#channel> DESCRIPTION [text] - describe the channel in INFO (none to clear)",
-    "SET <#channel> KEEPTOPIC ON|OFF - keep the topic when the channel empties (on by default)",
-    "SET <#channel> MLOCK [+modes-modes] - modes of imnst ChanServ keeps set or unset (none to clear)",
-    "SET <#channel> HISTORY <count> <age>|DEFAULT - how much history the channel keeps (e.g. 500 30d)",
-    "DROP <#channel> - unregister the channel",
-];
+/// Says `text` in the client's language.
+fn say_text_of(server: &Server, id: ClientId, text: &crate::i18n::Text) {
+    with_ctx(server, id, |ctx| {
+        let text = text.render(ctx.lang());
+        super::reply(ctx, CS, &text);
+    });
+}
+
+/// Says a text already in the client's language.
+fn say_text(server: &Server, id: ClientId, text: &str) {
+    with_ctx(server, id, |ctx| super::reply(ctx, CS, text));
+}
 
 pub async fn handle(server: &Arc<Server>, id: ClientId, text: &str) {
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -56,12 +57,8 @@ pub async fn handle(server: &Arc<Server>, id: ClientId, text: &str) {
         "ACCESS" => access(server, id, args).await,
         "SET" => settings::set(server, id, args).await,
         "DROP" => drop_channel(server, id, args).await,
-        "HELP" => {
-            for line in HELP {
-                say(server, id, line);
-            }
-        }
-        _ => say(server, id, &format!("Unknown command {command}. Try HELP")),
+        "HELP" => say(server, id, "cs-help", &[]),
+        _ => say(server, id, "service-unknown-command", &[("command", (&command).into())]),
     }
 }
 
@@ -242,29 +239,30 @@ async fn commit(
     });
     let (pending, done) = match submitted {
         Some(Ok(p)) => p,
-        Some(Err(text)) => return say(server, id, &text),
+        Some(Err(text)) => return say_text(server, id, &text),
         None => return,
     };
     match pending.done().await {
-        Ok(()) => say(server, id, &done),
+        Ok(()) => say_text(server, id, &done),
         Err(e) => {
             tracing::error!(error = %e, "cannot store a channel change");
-            say(server, id, "That could not be saved; try again later");
+            say(server, id, "cs-store-failed", &[]);
         }
     }
 }
 
 async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let Some(name) = args.first() else { return say(server, id, "Usage: REGISTER <#channel>") };
+    let Some(name) = args.first() else { return say(server, id, "cs-usage-register", &[]) };
     let key = casemap::fold(name);
     commit(server, id, |ctx| {
-        let Some(account) = ctx.me().account.clone() else { return Err("You must be logged in".to_owned()) };
+        let named = [("channel", Arg::from(*name))];
+        let Some(account) = ctx.me().account.clone() else { return Err(ctx.tr("cs-must-log-in", &[])) };
         if ctx.state.records.channels.contains_key(&key) {
-            return Err(format!("{name} is already registered"));
+            return Err(ctx.tr("cs-already-registered", &named));
         }
-        let Some(chan) = ctx.state.channels.get(&key) else { return Err(format!("{name} does not exist")) };
+        let Some(chan) = ctx.state.channels.get(&key) else { return Err(ctx.tr("cs-no-such-channel", &named)) };
         if !chan.is_op(ctx.id) {
-            return Err(format!("You are not an operator in {name}"));
+            return Err(ctx.tr("cs-not-op", &named));
         }
         let founder = accounts::fold(&account);
         let base = ChannelRecord {
@@ -277,7 +275,7 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         };
         let record = snapshot(chan, &base);
         tracing::info!(channel = %record.display, "channel registered");
-        let done = format!("{} is now registered to you", record.display);
+        let done = ctx.tr("cs-registered", &[("channel", (&record.display).into())]);
         ctx.state.records.channels.insert(key.clone(), record.clone());
         Ok((Change::CreateChannel(record), done))
     })
@@ -285,25 +283,27 @@ async fn register(server: &Arc<Server>, id: ClientId, args: &[&str]) {
 }
 
 fn info(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let Some(name) = args.first() else { return say(server, id, "Usage: INFO <#channel>") };
+    let Some(name) = args.first() else { return say(server, id, "cs-usage-info", &[]) };
     with_ctx(server, id, |ctx| {
         let key = casemap::fold(name);
         let Some(r) = ctx.state.records.channels.get(&key).filter(|r| !hidden(ctx, &key, r)).cloned() else {
-            return reply(ctx, CS, &format!("{name} is not registered"));
+            return tell(ctx, CS, "cs-not-registered", &[("channel", (*name).into())]);
         };
         let founder = ctx.state.records.accounts.get(&r.founder).map_or(r.founder.clone(), |a| a.display.clone());
-        reply(ctx, CS, &format!("Channel: {}", r.display));
-        reply(ctx, CS, &format!("Founder: {founder}"));
-        reply(ctx, CS, &format!("Registered: {}", clock::format_utc(r.registered_at)));
+        tell(ctx, CS, "cs-info-channel", &[("channel", (&r.display).into())]);
+        tell(ctx, CS, "cs-info-founder", &[("account", (&founder).into())]);
+        let time = clock::format_utc(r.registered_at);
+        tell(ctx, CS, "cs-info-registered", &[("time", (&time).into())]);
         if let Some(d) = &r.settings.description {
-            reply(ctx, CS, &format!("Description: {d}"));
+            tell(ctx, CS, "cs-info-description", &[("text", d.into())]);
         }
         if let Some(t) = &r.topic {
-            reply(ctx, CS, &format!("Topic: {}", t.text));
+            tell(ctx, CS, "cs-info-topic", &[("text", (&t.text).into())]);
         }
-        reply(ctx, CS, &format!("Keep topic: {}", if r.settings.keep_topic { "on" } else { "off" }));
+        let keep = if r.settings.keep_topic { "on" } else { "off" };
+        tell(ctx, CS, "cs-info-keep-topic", &[("state", keep.into())]);
         if let Some(mlock) = settings::mlock_string(&r.settings) {
-            reply(ctx, CS, &format!("Mode lock: {mlock}"));
+            tell(ctx, CS, "cs-info-mlock", &[("modes", (&mlock).into())]);
         }
     });
 }
@@ -317,24 +317,28 @@ fn hidden(ctx: &Ctx<'_>, key: &str, r: &ChannelRecord) -> bool {
 }
 
 fn op(server: &Arc<Server>, id: ClientId, command: &str, args: &[&str]) {
-    let Some(name) = args.first() else { return say(server, id, &format!("Usage: {command} <#channel> [nick]")) };
+    let Some(name) = args.first() else { return say(server, id, "cs-usage-op", &[("command", command.into())]) };
     let key = casemap::fold(name);
     with_ctx(server, id, |ctx| {
         let Some(record) = ctx.state.records.channels.get(&key).cloned() else {
-            return reply(ctx, CS, &format!("{name} is not registered"));
+            return tell(ctx, CS, "cs-not-registered", &[("channel", (*name).into())]);
         };
         let target_nick = args.get(1).map(|s| (*s).to_owned()).unwrap_or_else(|| ctx.me().nick.clone());
         let Some(target) = ctx.state.find_nick(&target_nick).map(|c| c.id) else {
-            return reply(ctx, CS, &format!("{target_nick} is not online"));
+            return tell(ctx, CS, "cs-nick-offline", &[("nick", (&target_nick).into())]);
         };
         let needed = if command == "VOICE" && target == ctx.id { AccessLevel::Voice } else { AccessLevel::Op };
         if lacks(level_of(ctx, &record, ctx.id), needed) {
-            return reply(ctx, CS, &format!("You do not have access to {command} in {name}"));
+            return tell(ctx, CS, "cs-no-access-to", &[("command", command.into()), ("channel", (*name).into())]);
         }
-        let Some(chan) = ctx.state.channels.get_mut(&key) else { return reply(ctx, CS, &format!("{name} is empty")) };
-        let Some(member) = chan.members.get_mut(&target) else {
-            return reply(ctx, CS, &format!("{target_nick} is not in {name}"));
-        };
+        if !ctx.state.channels.contains_key(&key) {
+            return tell(ctx, CS, "cs-empty", &[("channel", (*name).into())]);
+        }
+        if !ctx.state.channels[&key].members.contains_key(&target) {
+            return tell(ctx, CS, "cs-nick-not-in", &[("nick", (&target_nick).into()), ("channel", (*name).into())]);
+        }
+        let chan = ctx.state.channels.get_mut(&key).expect("checked above");
+        let member = chan.members.get_mut(&target).expect("checked above");
         let flag = match command {
             "OP" => {
                 member.prefixes.op = true;
@@ -372,17 +376,17 @@ fn lacks(level: Option<AccessLevel>, needed: AccessLevel) -> bool {
 fn require<'a>(ctx: &'a mut Ctx<'_>, name: &str, needed: AccessLevel) -> Result<&'a mut ChannelRecord, String> {
     let key = casemap::fold(name);
     let Some(record) = ctx.state.records.channels.get(&key) else {
-        return Err(format!("{name} is not registered"));
+        return Err(ctx.tr("cs-not-registered", &[("channel", name.into())]));
     };
     if lacks(level_of(ctx, record, ctx.id), needed) {
-        return Err(format!("You do not have access to {name}"));
+        return Err(ctx.tr("cs-no-access", &[("channel", name.into())]));
     }
     Ok(ctx.state.records.channels.get_mut(&key).expect("checked above"))
 }
 
 async fn access(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    const USAGE: &str = "Usage: ACCESS <#channel> ADD <account> <op|voice> | DEL <account> | LIST";
-    let (Some(name), Some(sub)) = (args.first(), args.get(1)) else { return say(server, id, USAGE) };
+    const USAGE: &str = "cs-usage-access";
+    let (Some(name), Some(sub)) = (args.first(), args.get(1)) else { return say(server, id, USAGE, &[]) };
     match (sub.to_ascii_uppercase().as_str(), args.get(2), args.get(3)) {
         ("LIST", _, _) => {
             with_ctx(server, id, |ctx| {
@@ -390,30 +394,33 @@ async fn access(server: &Arc<Server>, id: ClientId, args: &[&str]) {
                     Ok(r) => {
                         let mut lines: Vec<String> =
                             r.access.iter().map(|(a, l)| format!("{a} {}", l.as_str())).collect();
-                        lines.push(format!("End of access list for {}", r.display));
+                        let display = r.display.clone();
+                        lines.push(ctx.tr("cs-access-end", &[("channel", (&display).into())]));
                         lines
                     }
                     Err(text) => vec![text],
                 };
                 for line in lines {
-                    reply(ctx, CS, &line);
+                    super::reply(ctx, CS, &line);
                 }
             });
         }
         ("ADD", Some(account), Some(level)) => {
             commit(server, id, |ctx| {
                 let Some(level) = AccessLevel::parse(level).filter(|l| *l != AccessLevel::Founder) else {
-                    return Err("The level is op or voice".into());
+                    return Err(ctx.tr("cs-access-level", &[]));
                 };
                 let record = require(ctx, name, AccessLevel::Founder)?;
                 let folded = accounts::fold(account);
                 if folded == record.founder {
-                    return Err("The founder's access cannot change".into());
+                    return Err(ctx.tr("cs-access-founder", &[]));
                 }
                 record.access.retain(|(a, _)| *a != folded);
                 record.access.push((folded, level));
-                let done = format!("{account} added to the access list as {}", level.as_str());
-                Ok((Change::UpdateChannel(record.clone()), done))
+                let change = Change::UpdateChannel(record.clone());
+                let done =
+                    ctx.tr("cs-access-added", &[("account", (*account).into()), ("level", level.as_str().into())]);
+                Ok((change, done))
             })
             .await;
         }
@@ -422,25 +429,26 @@ async fn access(server: &Arc<Server>, id: ClientId, args: &[&str]) {
                 let record = require(ctx, name, AccessLevel::Founder)?;
                 let folded = accounts::fold(account);
                 if folded == record.founder || !record.access.iter().any(|(a, _)| *a == folded) {
-                    return Err(format!("{account} is not on the access list"));
+                    return Err(ctx.tr("cs-access-not-on", &[("account", (*account).into())]));
                 }
                 record.access.retain(|(a, _)| *a != folded);
-                Ok((Change::UpdateChannel(record.clone()), format!("{account} removed from the access list")))
+                let change = Change::UpdateChannel(record.clone());
+                Ok((change, ctx.tr("cs-access-removed", &[("account", (*account).into())])))
             })
             .await;
         }
-        _ => say(server, id, USAGE),
+        _ => say(server, id, USAGE, &[]),
     }
 }
 
 async fn drop_channel(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let Some(name) = args.first() else { return say(server, id, "Usage: DROP <#channel>") };
+    let Some(name) = args.first() else { return say(server, id, "cs-usage-drop", &[]) };
     commit(server, id, |ctx| {
         let record = require(ctx, name, AccessLevel::Founder)?;
         let (key, shown) = (record.name.clone(), record.display.clone());
         ctx.state.records.channels.remove(&key);
         tracing::info!(channel = %shown, "channel dropped");
-        Ok((Change::DropChannel(key), format!("{shown} is no longer registered")))
+        Ok((Change::DropChannel(key), ctx.tr("cs-dropped", &[("channel", (&shown).into())])))
     })
     .await;
 }

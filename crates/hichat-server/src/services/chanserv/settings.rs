@@ -16,6 +16,7 @@
 use super::{commit, lacks, level_of, require, say, source};
 use crate::accounts;
 use crate::handlers::Ctx;
+use crate::i18n::Text;
 use crate::server::Server;
 use crate::state::channel::Channel;
 use crate::state::client::ClientId;
@@ -26,12 +27,10 @@ use std::sync::Arc;
 /// The flag modes a lock may hold.
 const LOCKABLE: &str = "imnst";
 
-const USAGE: &str =
-    "Usage: SET <#channel> FOUNDER <account> | DESCRIPTION [text] | KEEPTOPIC ON|OFF | MLOCK [+modes-modes] \
-     | HISTORY <count> <age>|DEFAULT";
+const USAGE: &str = "cs-usage-set";
 
 pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
-    let (Some(name), Some(what)) = (args.first(), args.get(1)) else { return say(server, id, USAGE) };
+    let (Some(name), Some(what)) = (args.first(), args.get(1)) else { return say(server, id, USAGE, &[]) };
     let name = *name;
     let rest = &args[2..];
     match what.to_ascii_uppercase().as_str() {
@@ -40,8 +39,8 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             let text = rest.join(" ");
             let description = (!text.is_empty()).then_some(text);
             let done = match &description {
-                Some(d) => format!("The description of {name} is now: {d}"),
-                None => format!("The description of {name} is cleared"),
+                Some(d) => Text::with("cs-set-description", [("channel", name), ("text", d.as_str())]),
+                None => Text::with("cs-set-description-cleared", [("channel", name)]),
             };
             change(server, id, name, done, move |s| {
                 s.description = description;
@@ -53,9 +52,9 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             let on = match rest.first().map(|v| v.to_ascii_uppercase()).as_deref() {
                 Some("ON") => true,
                 Some("OFF") => false,
-                _ => return say(server, id, "Usage: SET <#channel> KEEPTOPIC ON|OFF"),
+                _ => return say(server, id, "cs-usage-keeptopic", &[]),
             };
-            let done = format!("Keep topic for {name} is now {}", if on { "on" } else { "off" });
+            let done = Text::with("cs-set-keeptopic", [("channel", name), ("state", if on { "on" } else { "off" })]);
             change(server, id, name, done, move |s| {
                 s.keep_topic = on;
                 Ok(())
@@ -65,13 +64,13 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
         "MLOCK" => {
             let (on, off) = match parse_mlock(rest.first().copied().unwrap_or("")) {
                 Ok(lock) => lock,
-                Err(text) => return say(server, id, &text),
+                Err(text) => return super::say_text_of(server, id, &text),
             };
             let shown =
                 mlock_string(&ChannelSettings { mlock_on: on.clone(), mlock_off: off.clone(), ..Default::default() });
             let done = match shown {
-                Some(m) => format!("The mode lock of {name} is now {m}"),
-                None => format!("The mode lock of {name} is cleared"),
+                Some(m) => Text::with("cs-set-mlock", [("channel", name), ("modes", m.as_str())]),
+                None => Text::with("cs-set-mlock-cleared", [("channel", name)]),
             };
             change(server, id, name, done, move |s| {
                 s.mlock_on = on;
@@ -86,17 +85,20 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
                 [d] if d.eq_ignore_ascii_case("DEFAULT") => None,
                 [count, age] => match (count.parse::<u64>(), parse_age(age)) {
                     (Ok(max_messages), Some(max_age_secs)) => Some(Retention { max_messages, max_age_secs }),
-                    _ => return say(server, id, HISTORY_USAGE),
+                    _ => return say(server, id, HISTORY_USAGE, &[]),
                 },
-                _ => return say(server, id, HISTORY_USAGE),
+                _ => return say(server, id, HISTORY_USAGE, &[]),
             };
             let done = match history {
-                Some(r) => format!(
-                    "{name} now keeps {} lines of history for {}",
-                    if r.max_messages == 0 { "any number of".to_owned() } else { r.max_messages.to_string() },
-                    if r.max_age_secs == 0 { "ever".to_owned() } else { format!("{} seconds", r.max_age_secs) }
+                Some(r) => Text::with(
+                    "cs-set-history",
+                    [
+                        ("channel", name.to_owned()),
+                        ("count", if r.max_messages == 0 { "none".to_owned() } else { r.max_messages.to_string() }),
+                        ("age", if r.max_age_secs == 0 { "none".to_owned() } else { r.max_age_secs.to_string() }),
+                    ],
                 ),
-                None => format!("{name} keeps history as the server does"),
+                None => Text::with("cs-set-history-default", [("channel", name)]),
             };
             change(server, id, name, done, move |s| {
                 s.history = history;
@@ -104,11 +106,11 @@ pub async fn set(server: &Arc<Server>, id: ClientId, args: &[&str]) {
             })
             .await
         }
-        _ => say(server, id, USAGE),
+        _ => say(server, id, USAGE, &[]),
     }
 }
 
-const HISTORY_USAGE: &str = "Usage: SET <#channel> HISTORY <count> <age> (e.g. 500 30d; 0 for no limit) | DEFAULT";
+const HISTORY_USAGE: &str = "cs-usage-history";
 
 /// `90d`, `12h`, `30m`, `45s` or `2w` in seconds; a bare number is days.
 fn parse_age(s: &str) -> Option<u64> {
@@ -134,35 +136,37 @@ async fn change(
     server: &Arc<Server>,
     id: ClientId,
     name: &str,
-    done: String,
+    done: Text,
     edit: impl FnOnce(&mut ChannelSettings) -> Result<(), String>,
 ) {
     commit(server, id, |ctx| {
         let record = require(ctx, name, AccessLevel::Founder)?;
         edit(&mut record.settings)?;
-        Ok((Change::UpdateChannel(record.clone()), done))
+        let change = Change::UpdateChannel(record.clone());
+        Ok((change, done.render(ctx.lang())))
     })
     .await;
 }
 
 async fn founder(server: &Arc<Server>, id: ClientId, name: &str, rest: &[&str]) {
-    let Some(value) = rest.first().copied() else { return say(server, id, "Usage: SET <#channel> FOUNDER <account>") };
+    let Some(value) = rest.first().copied() else { return say(server, id, "cs-usage-founder", &[]) };
     commit(server, id, |ctx| {
         let new = accounts::fold(value);
         if !ctx.state.records.accounts.contains_key(&new) {
-            return Err(format!("{value} is not a registered account"));
+            return Err(ctx.tr("cs-not-an-account", &[("account", value.into())]));
         }
         let record = require(ctx, name, AccessLevel::Founder)?;
         let old = std::mem::replace(&mut record.founder, new.clone());
         record.access.retain(|(a, _)| *a != old && *a != new);
         record.access.push((new, AccessLevel::Founder));
-        Ok((Change::UpdateChannel(record.clone()), format!("{value} is now the founder of {name}")))
+        let change = Change::UpdateChannel(record.clone());
+        Ok((change, ctx.tr("cs-set-founder", &[("account", value.into()), ("channel", name.into())])))
     })
     .await;
 }
 
 /// `+nt-s` into the modes locked on and off; empty clears the lock.
-fn parse_mlock(spec: &str) -> Result<(String, String), String> {
+fn parse_mlock(spec: &str) -> Result<(String, String), Text> {
     let (mut on, mut off) = (String::new(), String::new());
     let mut adding = true;
     for c in spec.chars() {
@@ -174,7 +178,9 @@ fn parse_mlock(spec: &str) -> Result<(String, String), String> {
                 off.retain(|m| m != c);
                 if adding { &mut on } else { &mut off }.push(c);
             }
-            c => return Err(format!("Mode {c} cannot be locked; lockable modes are {LOCKABLE}")),
+            c => {
+                return Err(Text::with("cs-mlock-bad-mode", [("mode", c.to_string()), ("modes", LOCKABLE.to_owned())]))
+            }
         }
     }
     Ok((on, off))
