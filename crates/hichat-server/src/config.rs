@@ -595,6 +595,21 @@ mod tests {
     }
 
     #[test]
+    fn webirc_blocks_are_checked() {
+        let block = |extra: &str| format!("[[webirc]]\nname = \"kiwi\"\n{extra}\n");
+        let hash = "password_hash = \"$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$YWJjZGVmZ2hpamtsbW5vcA\"";
+        let ok = Config::parse(&block(&format!("{hash}\nhosts = [\"192.0.2.10/32\"]"))).unwrap();
+        assert_eq!(ok.webirc[0].hosts.len(), 1);
+        assert!(!format!("{:?}", ok.webirc[0]).contains("argon2"), "the hash stays out of Debug");
+        let (_, e) = Config::parse(&block(&format!("{hash}\nhosts = []"))).unwrap_err();
+        assert!(e.contains("hosts"), "{e}");
+        let (_, e) = Config::parse(&block("password_hash = \"hunter2\"\nhosts = [\"192.0.2.10/32\"]")).unwrap_err();
+        assert!(e.contains("argon2"), "{e}");
+        let (line, _) = Config::parse(&block(&format!("{hash}\nhosts = [\"not a net\"]"))).unwrap_err();
+        assert_eq!(line, Some(4));
+    }
+
+    #[test]
     fn exempt_networks() {
         let c = Config::parse("[flood]\nexempt = [\"127.0.0.0/8\", \"::1/128\"]\n").unwrap();
         assert!(Config::ip_in(&c.flood.exempt, "127.3.4.5".parse().unwrap()));

@@ -84,6 +84,6 @@ pub enum ConfigCommand {
     /// Print the commented default configuration.
     Default,
     /// Read a password from standard input and print its argon2 hash, for an
-    /// [[operator]] block.
+    /// [[operator]] or [[webirc]] block.
     HashPassword,
 }
