@@ -14,6 +14,13 @@
 //! parse does too. A host name that is not a plain DNS name (spaces,
 //! controls, too long) is replaced by the address, as the specification
 //! says for an unverified name.
+//!
+//! A gateway opens one connection per user, and after a restart all of
+//! them at once: one argon2 run each would fill the hashing pool and turn
+//! most of them away. So a password that has been verified against a
+//! block's hash is remembered for that hash, as a keyed HMAC-SHA256 (a key
+//! made at start-up; [`Verified`]), and the same password again is accepted
+//! without argon2. Wrong passwords are never remembered: each costs a run.
 
 use crate::accounts::{self, with_ctx};
 use crate::config::{Config, WebircGateway};
@@ -22,8 +29,59 @@ use crate::server::Server;
 use crate::state::client::ClientId;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use hichat_proto::{Message, Numeric};
+use hmac::{Hmac, KeyInit, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Passwords already verified, by the hash they matched: the HMAC of the
+/// password under a random key of this process.
+struct Verified {
+    key: [u8; 32],
+    by_hash: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+/// At most this many remembered hashes (one per gateway block, and blocks
+/// a REHASH replaced); past it the memory starts again.
+const MAX_VERIFIED: usize = 64;
+
+fn verified() -> &'static Verified {
+    static V: OnceLock<Verified> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        Verified { key, by_hash: Mutex::new(HashMap::new()) }
+    })
+}
+
+impl Verified {
+    fn mac(&self, password: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(password.as_bytes());
+        mac
+    }
+
+    /// The first of `gateways` whose hash `password` was verified against
+    /// before (compared in constant time).
+    fn find(&self, gateways: &[WebircGateway], password: &str) -> Option<WebircGateway> {
+        let known = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        gateways
+            .iter()
+            .find(|g| known.get(&g.password_hash).is_some_and(|tag| self.mac(password).verify_slice(tag).is_ok()))
+            .cloned()
+    }
+
+    fn remember(&self, hash: &str, password: &str) {
+        let tag = self.mac(password).finalize().into_bytes().to_vec();
+        let mut known = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= MAX_VERIFIED {
+            known.clear();
+        }
+        known.insert(hash.to_owned(), tag);
+    }
+}
 
 /// The longest host name taken from a gateway (Solanum's HOSTLEN).
 pub const MAX_HOST: usize = 63;
@@ -119,17 +177,26 @@ pub async fn handle(
         return close(server, id, "WEBIRC refused: too many failed attempts, try again later");
     }
     let password = msg.param(0).to_owned();
-    let checked = server
-        .hashing
-        .run(move || {
-            gateways.into_iter().find(|g| {
-                PasswordHash::new(&g.password_hash)
-                    .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-            })
-        })
-        .await;
+    let checked = match verified().find(&gateways, &password) {
+        Some(g) => Ok(Some(g)),
+        None => {
+            let password = password.clone();
+            server
+                .hashing
+                .run(move || {
+                    gateways.into_iter().find(|g| {
+                        PasswordHash::new(&g.password_hash)
+                            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+                    })
+                })
+                .await
+        }
+    };
     let gateway = match checked {
-        Ok(Some(g)) => g,
+        Ok(Some(g)) => {
+            verified().remember(&g.password_hash, &password);
+            g
+        }
         Ok(None) => {
             tracing::info!(id, addr = ?origin.socket_ip, "WEBIRC refused: wrong password");
             accounts::throttle::record_failure(server, id, session);

@@ -209,3 +209,39 @@ async fn dlines_and_klines_apply_to_the_reported_address() {
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A gateway reconnecting all its users at once is not turned away by the
+/// hashing pool: a password verified once is accepted again without
+/// argon2, while a wrong one still needs (and here cannot get) a run.
+#[tokio::test]
+async fn a_verified_password_needs_no_hashing_again() {
+    let mut c = config();
+    // A hash of its own, so that other tests' runs are not remembered for it.
+    c.webirc[0].password_hash = {
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        argon.hash_password(b"gatewaypass", &SaltString::encode_b64(b"another-salt-1").unwrap()).unwrap().to_string()
+    };
+    c.accounts.hash_workers = 1;
+    c.accounts.hash_queue = 0;
+    let server = TestServer::with_config(c).await;
+    let mut watcher = TestClient::connect_from(&server.addr, "127.0.0.5").await;
+    watcher.register("watcher").await;
+    let mut first = via_gateway(&server, "WEBIRC gatewaypass kiwi one.example.org 203.0.113.91").await;
+    first.register("first").await;
+    // Fill the pool: its one worker sleeps, and nothing may wait.
+    let pool = server.server.hashing.clone();
+    let busy = tokio::spawn(async move { pool.run(|| std::thread::sleep(std::time::Duration::from_secs(3))).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for i in 0..5 {
+        let line = format!("WEBIRC gatewaypass kiwi u{i}.example.org 203.0.113.{}", 100 + i);
+        let mut c = via_gateway(&server, &line).await;
+        let nick = format!("u{i}");
+        c.register(&nick).await;
+        assert_eq!(whois_host(&mut watcher, &nick).await, format!("u{i}.example.org"));
+    }
+    let mut wrong = via_gateway(&server, "WEBIRC gatewaypasX kiwi w.example.org 203.0.113.99").await;
+    let lines = wrong.read_to_close().await;
+    assert!(lines.iter().any(|l| l.contains("server busy")), "{lines:?}");
+    busy.await.unwrap().unwrap();
+    server.stop().await;
+}
