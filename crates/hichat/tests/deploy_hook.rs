@@ -20,7 +20,7 @@ fn hook() -> std::path::PathBuf {
 /// A certbot-like lineage directory with a fresh self-signed pair.
 fn lineage(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    assert!(Command::new(BIN).args(["cert", "self-signed", "--out"]).arg(dir).status().unwrap().success());
+    assert!(Command::new(BIN).args(["cert", "self-signed", "--out"]).arg(dir).output().unwrap().status.success());
     std::fs::rename(dir.join("cert.pem"), dir.join("fullchain.pem")).unwrap();
     std::fs::rename(dir.join("key.pem"), dir.join("privkey.pem")).unwrap();
 }
