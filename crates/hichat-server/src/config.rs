@@ -29,6 +29,8 @@ pub struct Config {
     pub history: HistorySection,
     /// The admin HTTP API on the web listener (off by default).
     pub admin: crate::web::admin::AdminSection,
+    /// Web gateways (Kiwi IRC and the like) allowed to send WEBIRC.
+    pub webirc: Vec<WebircGateway>,
 }
 
 /// Names, listeners and the message of the day.
@@ -59,6 +61,20 @@ pub struct ServerSection {
     /// ADMIN reply lines.
     pub admin_location: String,
     pub admin_email: String,
+    /// How `hichat serve` writes its log (`--log-format` overrides it;
+    /// read at start-up only).
+    pub log_format: LogFormat,
+}
+
+/// The log's format: text for people, JSON lines for log collectors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object a line, with `timestamp`, `level`, `message`,
+    /// `target` and the event's fields.
+    Json,
 }
 
 /// Limits on what one client may do or hold.
@@ -273,6 +289,27 @@ impl std::fmt::Debug for Operator {
     }
 }
 
+/// One `[[webirc]]` block: a web gateway that may tell the server its
+/// users' real addresses with `WEBIRC` (see [`crate::webirc`]).
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebircGateway {
+    /// For the log and operators.
+    pub name: String,
+    /// The gateway's password as an argon2 PHC string (`hichat config
+    /// hash-password`).
+    pub password_hash: String,
+    /// Addresses or networks the gateway connects from; required.
+    pub hosts: Vec<IpNet>,
+}
+
+impl std::fmt::Debug for WebircGateway {
+    // The hash stays out of logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebircGateway").field("name", &self.name).field("hosts", &self.hosts).finish_non_exhaustive()
+    }
+}
+
 /// The HTTP listener.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -363,6 +400,7 @@ impl Default for ServerSection {
             password: String::new(),
             admin_location: "hichat server".into(),
             admin_email: "admin@localhost".into(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -511,6 +549,17 @@ impl Config {
                 return Err(format!("operator {:?}: password_hash is not an argon2 hash", op.name));
             }
         }
+        for gw in &self.webirc {
+            if gw.name.is_empty() || gw.name.contains(char::is_whitespace) {
+                return Err(format!("webirc {:?}: name must be a single word", gw.name));
+            }
+            if argon2::PasswordHash::new(&gw.password_hash).is_err() {
+                return Err(format!("webirc {:?}: password_hash is not an argon2 hash", gw.name));
+            }
+            if gw.hosts.is_empty() {
+                return Err(format!("webirc {:?}: hosts must list the gateway's addresses", gw.name));
+            }
+        }
         Ok(())
     }
 
@@ -558,6 +607,21 @@ mod tests {
         let (line, msg) = Config::parse("[limits]\nsendq_bytes = 10\n").unwrap_err();
         assert_eq!(line, None);
         assert!(msg.contains("sendq_bytes"), "{msg}");
+    }
+
+    #[test]
+    fn webirc_blocks_are_checked() {
+        let block = |extra: &str| format!("[[webirc]]\nname = \"kiwi\"\n{extra}\n");
+        let hash = "password_hash = \"$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$YWJjZGVmZ2hpamtsbW5vcA\"";
+        let ok = Config::parse(&block(&format!("{hash}\nhosts = [\"192.0.2.10/32\"]"))).unwrap();
+        assert_eq!(ok.webirc[0].hosts.len(), 1);
+        assert!(!format!("{:?}", ok.webirc[0]).contains("argon2"), "the hash stays out of Debug");
+        let (_, e) = Config::parse(&block(&format!("{hash}\nhosts = []"))).unwrap_err();
+        assert!(e.contains("hosts"), "{e}");
+        let (_, e) = Config::parse(&block("password_hash = \"hunter2\"\nhosts = [\"192.0.2.10/32\"]")).unwrap_err();
+        assert!(e.contains("argon2"), "{e}");
+        let (line, _) = Config::parse(&block(&format!("{hash}\nhosts = [\"not a net\"]"))).unwrap_err();
+        assert_eq!(line, Some(4));
     }
 
     #[test]

@@ -80,6 +80,7 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         tracing::info!(addr = %peer.host(), mask = %ban.mask, "connection refused: D-lined");
         return;
     }
+    let security_tls = security.tls;
     let Some((id, ip_key)) = admit(&server, peer, &outbox, &traffic, security) else {
         let msg = Message::new("ERROR", ["Closing Link: too many connections from your address"]);
         let _ = io.try_write(&msg.to_bytes());
@@ -90,6 +91,7 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
     let now = Instant::now();
     let exempt = |nets| peer.ip().is_some_and(|ip| Config::ip_in(nets, ip));
     let flood_on = config.flood.enabled && !exempt(&config.flood.exempt);
+    let origin = crate::webirc::Origin { socket_ip: peer.ip(), tls: security_tls, ip_key, tried: false };
     let mut conn = Conn {
         server: server.clone(),
         id,
@@ -111,6 +113,7 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         traffic,
         account: accounts::Session::default(),
         nick_to_check: false,
+        origin,
     };
     let reason = conn.run(&io).await;
     if reason == "SendQ exceeded" {
@@ -120,7 +123,8 @@ pub async fn run_with<T: Transport>(server: Arc<Server>, io: T, peer: Peer, secu
         let mut state = server.state();
         state.remove_client(id, &reason, &server.info.name);
         state.reap(&server.info.name);
-        if let Some(key) = ip_key {
+        // The key may have moved with WEBIRC.
+        if let Some(key) = conn.origin.ip_key {
             release_ip(&mut state, key);
         }
     }
@@ -169,7 +173,7 @@ fn admit(
 }
 
 /// Gives back a connection slot of the address key `ip`.
-fn release_ip(state: &mut State, ip: IpAddr) {
+pub(crate) fn release_ip(state: &mut State, ip: IpAddr) {
     if let Some(count) = state.per_ip.get_mut(&ip) {
         *count -= 1;
         if *count == 0 {
@@ -210,6 +214,8 @@ struct Conn {
     /// Set when the nick changed or registration completed, so ownership
     /// of the new nick is checked once the lock is released.
     nick_to_check: bool,
+    /// The socket's address and the address key counted (see WEBIRC).
+    origin: crate::webirc::Origin,
 }
 
 impl Conn {
@@ -370,6 +376,11 @@ impl Conn {
                 crate::history::chathistory::handle(&self.server, self.id, oper).await;
                 continue;
             }
+            if crate::webirc::is_webirc(&oper) {
+                // The gateway's password check is slow: no lock.
+                crate::webirc::handle(&self.server, self.id, &mut self.account, &mut self.origin, &oper).await;
+                continue;
+            }
             if oper.verb() != "OPER" {
                 // Account and services commands do their slow parts (hashing,
                 // store commits) without the lock.
@@ -441,7 +452,8 @@ impl Conn {
                     break;
                 }
                 Ok(Some(msg))
-                    if accounts::is_async_command(&msg)
+                    if crate::webirc::is_webirc(&msg)
+                        || accounts::is_async_command(&msg)
                         || crate::services::chanserv::needs_commit(ctx.state, &msg)
                         || crate::history::chathistory::is_history_command(&msg) =>
                 {

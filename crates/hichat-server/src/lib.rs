@@ -44,6 +44,7 @@ pub mod state;
 pub mod store;
 pub mod transport;
 pub mod web;
+pub mod webirc;
 
 pub use config::{Config, ConfigError, DEFAULT_TOML};
 pub use console::{Console, ConsoleReply};

@@ -1,7 +1,7 @@
 //! REHASH (operators) and SIGHUP: read the configuration file again and
 //! apply it without dropping anyone.
 //!
-//! What changes at once: operator blocks, limits and flood settings (for
+//! What changes at once: operator and WEBIRC blocks, limits and flood settings (for
 //! connections made from then on; a connection keeps the send queue and
 //! flood bucket it started with), the MOTD and other texts, accounts and
 //! web settings, the STS duration, and the TLS certificate and key (new

@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// The log's format: `text`, or `json` for one JSON object a line, for
+    /// log collectors (overrides `[server] log_format`).
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,7 +118,7 @@ pub enum ConfigCommand {
         file: PathBuf,
     },
     /// Read a password from standard input and print its argon2 hash, for an
-    /// [[operator]] block.
+    /// [[operator]] or [[webirc]] block.
     HashPassword,
     /// Make a new random admin API token; print it and the line to put in
     /// the [admin] section's `tokens`.

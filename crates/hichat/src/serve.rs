@@ -2,6 +2,7 @@
 
 use crate::cli::ServeArgs;
 use crate::logging::{self, LogTarget};
+use hichat_server::config::LogFormat;
 use hichat_server::rehash::ConfigSource;
 use hichat_server::transport::tls::CertStore;
 use hichat_server::{Config, Listener, Server};
@@ -12,7 +13,7 @@ use std::sync::Arc;
 const USER_ERROR: u8 = 2;
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("hichat: {message}");
+    logging::say_error(message);
     ExitCode::from(USER_ERROR)
 }
 
@@ -64,6 +65,11 @@ pub fn run(args: ServeArgs) -> ExitCode {
         data_dir: args.data_dir.clone(),
     };
     overrides.apply(&mut config);
+    match args.log_format.as_deref() {
+        Some("json") => config.server.log_format = LogFormat::Json,
+        Some(_) => config.server.log_format = LogFormat::Text,
+        None => {}
+    }
     let console = args.console;
     let certs = if config.tls.cert.as_os_str().is_empty() {
         None
@@ -79,11 +85,14 @@ pub fn run(args: ServeArgs) -> ExitCode {
     let stdin_tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let console_wanted = console || stdin_tty;
     let stderr_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    match logging::init(logging::target(console_wanted, stdin_tty, stderr_tty, &config.server.data_dir)) {
+    match logging::init(
+        logging::target(console_wanted, stdin_tty, stderr_tty, &config.server.data_dir),
+        config.server.log_format,
+    ) {
         // The first line says where the log went, as the console hides it.
         Ok(LogTarget::File(path)) => eprintln!("hichat: logging to {} (warnings also here)", path.display()),
         Ok(LogTarget::Stderr) => {}
-        Err((_, e)) => eprintln!("hichat: {e}; logging here instead"),
+        Err((_, e)) => logging::say(format_args!("{e}; logging here instead")),
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -100,12 +109,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
             }
         }
         let addrs: Vec<String> = listeners.iter().map(Listener::local_addr).collect();
-        eprintln!("hichat: serving IRC on {}", addrs.join(", "));
+        logging::say(format_args!("serving IRC on {}", addrs.join(", ")));
         if let Some(certs) = &certs {
             for addr in &config.tls.listen {
                 match Listener::bind_tls(addr, certs.irc_acceptor()) {
                     Ok(l) => {
-                        eprintln!("hichat: serving IRC over TLS on {}", l.local_addr());
+                        logging::say(format_args!("serving IRC over TLS on {}", l.local_addr()));
                         listeners.push(l);
                     }
                     Err(e) => return fail(e),
@@ -123,7 +132,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         if let Some(listener) = web {
             let scheme = if certs.is_some() { "https" } else { "http" };
             if let Ok(addr) = listener.local_addr() {
-                eprintln!("hichat: web client on {scheme}://{addr}/");
+                logging::say(format_args!("web client on {scheme}://{addr}/"));
             }
             let acceptor = certs.as_ref().map(|c| c.https_acceptor());
             tokio::spawn(hichat_server::web::serve(server.clone(), listener, acceptor));
@@ -172,7 +181,7 @@ fn bind_web(config: &Config) -> Result<Option<tokio::net::TcpListener>, String> 
     if required {
         return Err(error);
     }
-    eprintln!("hichat: web client not served: {error}");
+    logging::say(format_args!("web client not served: {error}"));
     Ok(None)
 }
 
