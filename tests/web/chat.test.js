@@ -124,6 +124,40 @@ async function openChat(nick, viewport, password = "") {
   return page;
 }
 
+/** The next NOTICE from `service` to the irc-framework client that matches `pattern`. */
+function serviceNotice(service, pattern) {
+  return new Promise((resolve) => {
+    const check = (event) => {
+      if (event.nick === service && pattern.test(event.message)) {
+        irc.removeListener("notice", check);
+        resolve(event.message);
+      }
+    };
+    irc.on("notice", check);
+  });
+}
+
+let catAccount = null;
+
+/**
+ * cat joins `channel` and registers it with ChanServ (registering its own
+ * account first), so that people who join later may read its history: an
+ * unregistered channel's history is for those who were there.
+ */
+async function registeredChannel(channel) {
+  if (!catAccount) {
+    const done = serviceNotice("NickServ", /registered/i);
+    irc.say("NickServ", "REGISTER cat-password-1");
+    catAccount = done;
+  }
+  await catAccount;
+  irc.join(channel);
+  await new Promise((resolve) => irc.once("join", resolve));
+  const done = serviceNotice("ChanServ", /registered/i);
+  irc.say("ChanServ", `REGISTER ${channel}`);
+  await done;
+}
+
 async function say(page, text) {
   await page.fill("#input", text);
   await page.press("#input", "Enter");
@@ -274,8 +308,7 @@ test("the browser sees history after a reload", async () => {
 
 test("scrolling up loads older messages, each once", async () => {
   const lines = 130;
-  irc.join("#scroll");
-  await new Promise((resolve) => irc.once("join", resolve));
+  await registeredChannel("#scroll");
   for (let i = 1; i <= lines; i++) irc.say("#scroll", `scroll line ${i}`);
 
   const page = await openChat("fay", { width: 1024, height: 500 });
@@ -300,8 +333,7 @@ test("scrolling up loads older messages, each once", async () => {
 });
 
 test("the search box finds an old message and shows it in its place", async () => {
-  irc.join("#search");
-  await new Promise((resolve) => irc.once("join", resolve));
+  await registeredChannel("#search");
   irc.say("#search", "寻找 the needle 独一无二的句子 🧵");
   // Enough lines after it that the page's first page of history does not reach it.
   for (let i = 1; i <= 70; i++) irc.say("#search", `hay ${i}`);
