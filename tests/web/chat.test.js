@@ -146,7 +146,8 @@ let catAccount = null;
  */
 async function registeredChannel(channel) {
   if (!catAccount) {
-    const done = serviceNotice("NickServ", /registered/i);
+    // An earlier test may have logged cat in already (REGISTER gus).
+    const done = serviceNotice("NickServ", /registered|already/i);
     irc.say("NickServ", "REGISTER cat-password-1");
     catAccount = done;
   }
