@@ -239,10 +239,14 @@ async fn bans_refuse_for_real_and_are_stored_before_the_answer() {
     let r = post(s.web, "/api/v1/kline", &token, json!({"mask": "evil@*", "minutes": 60, "reason": "spam"})).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(r.body["expiresAt"].is_string());
-    let stored = hichat_server::store::SqliteStore::open(&dir).unwrap();
-    let bans = hichat_server::store::Store::load(&stored).unwrap().bans;
-    assert!(bans.iter().any(|b| b.mask == "evil@*" && b.setter == "admin:bot"), "committed before the answer");
-    drop(stored);
+    // Read straight from the file (the running server holds the data
+    // directory's lock, so a second store may not open it).
+    let db = rusqlite::Connection::open(dir.join("hichat.db")).unwrap();
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM bans WHERE mask = 'evil@*' AND setter = 'admin:bot'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1, "committed before the answer");
+    drop(db);
     let lines = evil.read_to_close().await;
     assert!(lines.last().unwrap().contains("K-lined: spam"), "{lines:?}");
     let mut again = TestClient::connect(&s.irc).await;
