@@ -288,3 +288,27 @@ impl TestClient {
         lines
     }
 }
+
+/// A client registered as `nick` with the capabilities `caps` requested.
+pub async fn client_with_caps(server: &TestServer, nick: &str, caps: &str) -> TestClient {
+    let mut c = server.connect().await;
+    c.register_with_caps(nick, caps).await;
+    c
+}
+
+/// Sends `command` and returns the lines of the batch that answers it (a
+/// FAIL before the batch fails the test).
+pub async fn batch_reply(c: &mut TestClient, command: &str) -> Vec<Message> {
+    c.send(command).await;
+    let (start, skipped) = c.expect_with("BATCH", |m| m.params[0].starts_with('+')).await;
+    assert!(skipped.iter().all(|m| m.command != "FAIL"), "{skipped:?}");
+    let end = format!("-{}", &start.params[0][1..]);
+    let mut lines = Vec::new();
+    loop {
+        let m = c.message().await;
+        if m.command == "BATCH" && m.params[0] == end {
+            return lines;
+        }
+        lines.push(m);
+    }
+}

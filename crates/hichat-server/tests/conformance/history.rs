@@ -2,33 +2,11 @@
 //! line (draft/chathistory); replay on JOIN never looks live to a client
 //! that cannot tell it from live lines.
 
-use crate::common::{test_config, TestClient, TestServer};
+use crate::common::{batch_reply, client_with_caps, test_config, TestClient, TestServer};
 use hichat_proto::Message;
 use std::time::Duration;
 
 const CAPS: &str = "batch server-time message-tags draft/chathistory";
-
-async fn history_client(server: &TestServer, nick: &str, caps: &str) -> TestClient {
-    let mut c = server.connect().await;
-    c.register_with_caps(nick, caps).await;
-    c
-}
-
-/// The lines of the batch answering `command`.
-async fn batch(c: &mut TestClient, command: &str) -> Vec<Message> {
-    c.send(command).await;
-    let (start, skipped) = c.expect_with("BATCH", |m| m.params[0].starts_with('+')).await;
-    assert!(skipped.iter().all(|m| m.command != "FAIL"), "{skipped:?}");
-    let end = format!("-{}", &start.params[0][1..]);
-    let mut lines = Vec::new();
-    loop {
-        let m = c.message().await;
-        if m.command == "BATCH" && m.params[0] == end {
-            return lines;
-        }
-        lines.push(m);
-    }
-}
 
 fn time_of(m: &Message) -> String {
     m.tag("time").flatten().expect("a time tag").to_owned()
@@ -48,8 +26,8 @@ fn just_after(time: &str) -> String {
 #[tokio::test]
 async fn targets_are_placed_by_their_newest_line() {
     let server = TestServer::start().await;
-    let mut ann = history_client(&server, "ann", CAPS).await;
-    let mut bob = history_client(&server, "bob", CAPS).await;
+    let mut ann = client_with_caps(&server, "ann", CAPS).await;
+    let mut bob = client_with_caps(&server, "bob", CAPS).await;
     ann.join("#a").await;
     bob.join("#a").await;
     ann.send("PRIVMSG #a :first").await;
@@ -70,10 +48,13 @@ async fn targets_are_placed_by_their_newest_line() {
     // A window holding `first` and the private line, not `second`: #a's
     // newest line is outside it, so #a is not listed.
     let window = targets("2000-01-01T00:00:00.000Z", &just_after(&private));
-    assert_eq!(listed(batch(&mut ann, &window).await), [("bob".to_owned(), private.clone())]);
+    assert_eq!(listed(batch_reply(&mut ann, &window).await), [("bob".to_owned(), private.clone())]);
     // The whole of time: #a at its newest line.
     let all = targets("2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z");
-    assert_eq!(listed(batch(&mut ann, &all).await), [("bob".to_owned(), private.clone()), ("#a".to_owned(), second)]);
+    assert_eq!(
+        listed(batch_reply(&mut ann, &all).await),
+        [("bob".to_owned(), private.clone()), ("#a".to_owned(), second)]
+    );
     assert!(first <= private, "the window held #a's first line too");
     server.stop().await;
 }

@@ -2,34 +2,12 @@
 //! rows multiplied by NICK, fat client tags and TAGMSGs; read markers
 //! without bounds or inherited with a nick; SEARCH made to scan everything.
 
-use crate::common::{test_config, TestClient, TestServer};
+use crate::common::{batch_reply, client_with_caps, test_config, TestServer};
 use hichat_proto::Message;
 use std::time::{Duration, Instant};
 
 /// What a history client asks for.
 const CAPS: &str = "batch server-time message-tags draft/chathistory draft/search";
-
-async fn history_client(server: &TestServer, nick: &str, caps: &str) -> TestClient {
-    let mut c = server.connect().await;
-    c.register_with_caps(nick, caps).await;
-    c
-}
-
-/// The lines of the batch answering `command` (a FAIL fails the test).
-async fn batch(c: &mut TestClient, command: &str) -> Vec<Message> {
-    c.send(command).await;
-    let (start, skipped) = c.expect_with("BATCH", |m| m.params[0].starts_with('+')).await;
-    assert!(skipped.iter().all(|m| m.command != "FAIL"), "{skipped:?}");
-    let end = format!("-{}", &start.params[0][1..]);
-    let mut lines = Vec::new();
-    loop {
-        let m = c.message().await;
-        if m.command == "BATCH" && m.params[0] == end {
-            return lines;
-        }
-        lines.push(m);
-    }
-}
 
 fn texts(lines: &[Message]) -> Vec<&str> {
     lines.iter().filter(|m| m.command == "PRIVMSG").map(|m| m.params[1].as_str()).collect()
@@ -56,13 +34,13 @@ async fn a_recreated_channel_has_none_of_its_last_life() {
     plain.send("PART #priv").await;
     plain.sync().await;
 
-    let mut mallory = history_client(&server, "mallory", CAPS).await;
+    let mut mallory = client_with_caps(&server, "mallory", CAPS).await;
     mallory.join("#priv").await;
-    let lines = batch(&mut mallory, "CHATHISTORY LATEST #priv * 50").await;
+    let lines = batch_reply(&mut mallory, "CHATHISTORY LATEST #priv * 50").await;
     assert!(texts(&lines).is_empty(), "{lines:?}");
-    let found = batch(&mut mallory, "SEARCH swordfish").await;
+    let found = batch_reply(&mut mallory, "SEARCH swordfish").await;
     assert!(found.is_empty(), "{found:?}");
-    let targets = batch(
+    let targets = batch_reply(
         &mut mallory,
         "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10",
     )
@@ -76,20 +54,20 @@ async fn a_recreated_channel_has_none_of_its_last_life() {
 #[tokio::test]
 async fn a_later_member_reads_only_what_was_said_since_it_joined() {
     let server = TestServer::start().await;
-    let mut alice = history_client(&server, "alice", CAPS).await;
+    let mut alice = client_with_caps(&server, "alice", CAPS).await;
     alice.join("#room").await;
     alice.send("PRIVMSG #room :before mallory").await;
     alice.sync().await;
-    let mut mallory = history_client(&server, "mallory", CAPS).await;
+    let mut mallory = client_with_caps(&server, "mallory", CAPS).await;
     mallory.join("#room").await;
     alice.send("PRIVMSG #room :after mallory").await;
     mallory.expect("PRIVMSG").await;
-    let lines = batch(&mut mallory, "CHATHISTORY LATEST #room * 50").await;
+    let lines = batch_reply(&mut mallory, "CHATHISTORY LATEST #room * 50").await;
     assert_eq!(texts(&lines), ["after mallory"]);
-    let found = batch(&mut mallory, "SEARCH mallory").await;
+    let found = batch_reply(&mut mallory, "SEARCH mallory").await;
     assert_eq!(texts(&found), ["after mallory"]);
     // alice was there for both.
-    let lines = batch(&mut alice, "CHATHISTORY LATEST #room * 50").await;
+    let lines = batch_reply(&mut alice, "CHATHISTORY LATEST #room * 50").await;
     assert_eq!(texts(&lines), ["before mallory", "after mallory"]);
     server.stop().await;
 }
@@ -105,10 +83,10 @@ async fn an_unregistered_channel_does_not_outlive_a_restart() {
     alice.sync().await;
     server.stop().await;
     let server = TestServer::start_on(&dir).await;
-    let mut mallory = history_client(&server, "mallory", CAPS).await;
+    let mut mallory = client_with_caps(&server, "mallory", CAPS).await;
     mallory.join("#priv").await;
-    assert!(texts(&batch(&mut mallory, "CHATHISTORY LATEST #priv * 50").await).is_empty());
-    assert!(batch(&mut mallory, "SEARCH restart").await.is_empty());
+    assert!(texts(&batch_reply(&mut mallory, "CHATHISTORY LATEST #priv * 50").await).is_empty());
+    assert!(batch_reply(&mut mallory, "SEARCH restart").await.is_empty());
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -157,7 +135,7 @@ async fn fat_client_tags_and_tagmsgs_are_not_stored() {
     config.limits.recvq_bytes = 64 * 1024;
     let server = TestServer::with_config(config).await;
     let caps = "batch server-time message-tags draft/chathistory draft/event-playback";
-    let mut m = history_client(&server, "mallory", caps).await;
+    let mut m = client_with_caps(&server, "mallory", caps).await;
     m.join("#c").await;
     let fat = "a".repeat(3000);
     m.send(&format!("@+fat={fat};+draft/reply=abc PRIVMSG #c :hi")).await;
@@ -166,7 +144,7 @@ async fn fat_client_tags_and_tagmsgs_are_not_stored() {
     m.send("@+typing=active TAGMSG #c").await;
     m.send("@+draft/react=x TAGMSG #c").await;
     m.sync().await;
-    let lines = batch(&mut m, "CHATHISTORY LATEST #c * 50").await;
+    let lines = batch_reply(&mut m, "CHATHISTORY LATEST #c * 50").await;
     let said: Vec<&Message> = lines.iter().filter(|l| l.command != "JOIN").collect();
     assert_eq!(said.len(), 2, "{said:?}");
     assert_eq!((said[0].command.as_str(), said[0].params[1].as_str()), ("PRIVMSG", "hi"));
@@ -185,7 +163,7 @@ async fn a_user_over_the_history_budget_is_relayed_not_stored() {
     let server = TestServer::with_config(config).await;
     let mut m = server.client("mallory").await;
     m.join("#c").await;
-    let mut bob = history_client(&server, "bob", CAPS).await;
+    let mut bob = client_with_caps(&server, "bob", CAPS).await;
     bob.join("#c").await;
     let text = "x".repeat(100);
     let mut burst = String::new();
@@ -199,7 +177,7 @@ async fn a_user_over_the_history_budget_is_relayed_not_stored() {
     }
     bob.send("PRIVMSG #c :bob still stored").await;
     bob.sync().await;
-    let lines = batch(&mut bob, "CHATHISTORY LATEST #c * 100").await;
+    let lines = batch_reply(&mut bob, "CHATHISTORY LATEST #c * 100").await;
     let stored = texts(&lines);
     assert!(stored.len() < 20, "{} of mallory's 40 stored", stored.len() - 1);
     assert_eq!(stored.last(), Some(&"bob still stored"));
@@ -218,7 +196,7 @@ async fn a_search_by_someone_who_may_read_little_is_bounded() {
     let mut config = test_config();
     config.history.search_scan_limit = 2_000;
     let server = TestServer::with_config(config).await;
-    let mut m = history_client(&server, "mallory", CAPS).await;
+    let mut m = client_with_caps(&server, "mallory", CAPS).await;
     m.join("#small").await;
     m.send("PRIVMSG #small :coffee early").await;
     m.sync().await;
@@ -244,11 +222,11 @@ async fn a_search_by_someone_who_may_read_little_is_bounded() {
     .unwrap();
     m.send("PRIVMSG #small :coffee late").await;
     m.sync().await;
-    let _ = batch(&mut m, "SEARCH nothing").await; // the bulk indexed first
+    let _ = batch_reply(&mut m, "SEARCH nothing").await; // the bulk indexed first
     let mut other = server.client("other").await;
     let started = Instant::now();
     for _ in 0..5 {
-        assert_eq!(texts(&batch(&mut m, "SEARCH coffee").await), ["coffee late"]);
+        assert_eq!(texts(&batch_reply(&mut m, "SEARCH coffee").await), ["coffee late"]);
     }
     let searches = started.elapsed();
     let started = Instant::now();
@@ -273,7 +251,7 @@ async fn stored_markers(server: &TestServer, account: &str) -> i64 {
 #[tokio::test]
 async fn read_markers_only_for_visible_targets_and_bounded() {
     let server = server_on_disk("hostile-history-markers", |c| c.limits.read_markers_per_user = 5).await;
-    let mut m = history_client(&server, "mallory", "draft/read-marker").await;
+    let mut m = client_with_caps(&server, "mallory", "draft/read-marker").await;
     m.send("PRIVMSG NickServ :REGISTER hunter22").await;
     m.expect("900").await;
     for i in 0..60 {
@@ -309,23 +287,23 @@ async fn read_markers_only_for_visible_targets_and_bounded() {
 #[tokio::test]
 async fn the_next_holder_of_a_nick_has_none_of_its_read_markers() {
     let server = TestServer::start().await;
-    let mut ann = history_client(&server, "ann", "draft/read-marker").await;
+    let mut ann = client_with_caps(&server, "ann", "draft/read-marker").await;
     ann.join("#c").await;
     ann.send("MARKREAD #c timestamp=2024-01-01T00:00:00.000Z").await;
     ann.expect("MARKREAD").await;
     ann.send("NICK ann_away").await;
     ann.sync().await;
-    let mut mallory = history_client(&server, "ann", "draft/read-marker").await;
+    let mut mallory = client_with_caps(&server, "ann", "draft/read-marker").await;
     mallory.send("MARKREAD #c").await;
     assert_eq!(mallory.expect("MARKREAD").await.params[1], "*");
     // On QUIT too.
-    let mut bob = history_client(&server, "bob", "draft/read-marker").await;
+    let mut bob = client_with_caps(&server, "bob", "draft/read-marker").await;
     bob.join("#c").await;
     bob.send("MARKREAD #c timestamp=2024-01-01T00:00:00.000Z").await;
     bob.expect("MARKREAD").await;
     bob.send("QUIT").await;
     bob.read_to_close().await;
-    let mut next = history_client(&server, "bob", "draft/read-marker").await;
+    let mut next = client_with_caps(&server, "bob", "draft/read-marker").await;
     next.send("MARKREAD #c").await;
     assert_eq!(next.expect("MARKREAD").await.params[1], "*");
     server.stop().await;
@@ -346,12 +324,12 @@ async fn the_servers_own_channel_keeps_its_history_for_newcomers() {
     alice.send("QUIT :bye").await;
     let _ = alice.read_to_close().await;
 
-    let mut bob = history_client(&server, "bob", CAPS).await;
+    let mut bob = client_with_caps(&server, "bob", CAPS).await;
     bob.join("#hello").await;
-    let lines = batch(&mut bob, "CHATHISTORY LATEST #hello * 50").await;
+    let lines = batch_reply(&mut bob, "CHATHISTORY LATEST #hello * 50").await;
     assert_eq!(texts(&lines), ["said in #hello before anyone else came"]);
     bob.join("#other").await;
-    let lines = batch(&mut bob, "CHATHISTORY LATEST #other * 50").await;
+    let lines = batch_reply(&mut bob, "CHATHISTORY LATEST #other * 50").await;
     assert!(texts(&lines).is_empty(), "{lines:?}");
 
     // Without draft/chathistory the channel's lines are replayed on JOIN.
