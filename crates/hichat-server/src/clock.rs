@@ -1,5 +1,6 @@
 //! Wall-clock helpers: Unix time and a readable UTC date, without a date crate.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch.
@@ -13,6 +14,35 @@ pub fn format_utc(secs: u64) -> String {
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The newest time [`stamp_millis`] or [`after_stamps_millis`] gave.
+static LAST_STAMP: AtomicU64 = AtomicU64::new(0);
+
+/// The time (Unix ms) to stamp an event with: the wall clock, but never
+/// earlier than a stamp already given, so that a wall clock stepped back
+/// (as a loaded virtual machine's is, by a few milliseconds) cannot put an
+/// event before one that happened earlier.
+pub fn stamp_millis() -> u64 {
+    let now = unix_millis();
+    LAST_STAMP.fetch_max(now, Ordering::Relaxed).max(now)
+}
+
+/// A time (Unix ms) strictly after every stamp given so far, and no earlier
+/// than any given next: a member's JOIN time, so that what was said before
+/// it is older than it and what is said after it is not. Each call may put
+/// stamps one millisecond ahead of the wall clock while calls come faster
+/// than one a millisecond.
+pub fn after_stamps_millis() -> u64 {
+    let now = unix_millis();
+    let mut last = LAST_STAMP.load(Ordering::Relaxed);
+    loop {
+        let t = now.max(last + 1);
+        match LAST_STAMP.compare_exchange_weak(last, t, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return t,
+            Err(seen) => last = seen,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -133,6 +163,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_join_time_is_after_every_stamp_and_before_the_next() {
+        let before = stamp_millis();
+        let joined = after_stamps_millis();
+        let after = stamp_millis();
+        assert!(before < joined && joined <= after, "{before} {joined} {after}");
+    }
 
     #[test]
     fn known_dates() {

@@ -136,7 +136,7 @@ fn batch_command(ctx: &mut Ctx<'_>, msg: &Message, label: Option<String>) -> Ste
 fn send(ctx: &mut Ctx<'_>, open: &OpenBatch) -> Result<(), HandlerError> {
     let verb = open.verb.unwrap_or("PRIVMSG");
     let notice = verb == "NOTICE";
-    let now = clock::unix_millis();
+    let now = clock::stamp_millis();
     let msgid = msgid::new_msgid(now);
     let id = ctx.id;
     ctx.me_mut().last_message = std::time::Instant::now();

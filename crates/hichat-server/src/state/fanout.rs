@@ -53,7 +53,7 @@ impl Relay {
     /// Every client sees one event under one msgid, which is also the one
     /// history stores it under.
     pub fn stamped(msg: Message) -> Self {
-        let now = clock::unix_millis();
+        let now = clock::stamp_millis();
         Relay::new(msg).with_time(now).tag(Cap::MessageTags, "msgid", Some(msgid::new_msgid(now)))
     }
 

@@ -225,7 +225,8 @@ impl State {
         });
         chan.invited.remove(&id);
         let prefixes = channel::Prefixes { op: created, voice: false };
-        let joined_ms = crate::clock::unix_millis();
+        // After every line stamped so far (see clock::after_stamps_millis).
+        let joined_ms = crate::clock::after_stamps_millis();
         chan.members.insert(id, channel::Member { prefixes, outbox, caps, joined_ms });
         created
     }
