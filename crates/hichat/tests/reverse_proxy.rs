@@ -7,7 +7,7 @@
 //! is not installed (`apt-get install nginx-light caddy`; .ci/run does).
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,14 +15,11 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::http::HeaderValue;
 use tungstenite::Message;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hichat");
+mod common;
+use common::{free_port, temp_dir, BIN};
 /// The address the test's "browser" connects from.
 const CLIENT_IP: &str = "127.0.0.7";
 const ORIGIN: &str = "https://chat.example.org";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn contrib(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contrib").join(name);
@@ -34,13 +31,6 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .iter()
         .map(|d| Path::new(d).join(name))
         .find(|p| p.exists())
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hichat-proxy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A child process stopped with SIGTERM (nginx's master then stops its
