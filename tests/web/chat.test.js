@@ -12,17 +12,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import IRC from "irc-framework";
+import { BIN, ROOT, WAIT, freePort, waitFor } from "./harness.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = process.env.HICHAT_BIN ?? path.join(ROOT, "target/debug/hichat");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const WAIT = 10_000;
 
 let server;
 let browser;
@@ -30,27 +26,6 @@ let irc;
 let ircPort;
 let webUrl;
 const ircSeen = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitFor(check, what, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let serverArgs;
 
